@@ -1,0 +1,58 @@
+# Fieldpost: `make run` sets everything up and serves; `make test` proves it.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+
+.PHONY: setup run test test-unit test-e2e bench lint translations migrate demo-data clean
+
+setup: $(VENV)/.installed static/vendor/.installed translations migrate
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+static/vendor/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	touch $@
+
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --statistics -d app/translations -D messages 2>&1 | grep -v '^$$' || true
+
+migrate: $(VENV)/.installed
+	$(PY) -m app migrate
+
+demo-data: setup
+	$(PY) -m app demo-data
+
+run: setup
+	$(PY) -m app demo-data
+	$(PY) -m app serve --host $(HOST) --port $(PORT)
+
+test: setup test-unit test-e2e
+
+test-unit:
+	$(VENV)/bin/pytest -q tests
+
+test-e2e:
+	$(VENV)/bin/pytest -q -p no:cacheprovider e2e
+
+bench: setup
+	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check app tests e2e bench
+
+# Re-extract the messages after changing visible strings, then translate app/translations/*.po.
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --ignore-dirs=".*" -o app/translations/messages.pot --no-location --sort-output .
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations -D messages --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor

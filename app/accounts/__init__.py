@@ -1,0 +1,1 @@
+"""People who sign in: staff with passwords, workers with PINs."""

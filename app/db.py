@@ -1,0 +1,54 @@
+"""Database engines: chosen from DATABASE_URL, and swappable for tests and tools."""
+
+from __future__ import annotations
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+# sqlite3's timeout is SQLite's busy timeout: writers wait this long for the lock.
+SQLITE_BUSY_TIMEOUT_S = 10
+
+
+def engine_for(database_url: str) -> Engine:
+    if database_url.startswith("sqlite"):
+        return SQLiteEngine(
+            path=database_url.removeprefix("sqlite:///"), timeout=SQLITE_BUSY_TIMEOUT_S
+        )
+    if database_url.startswith(("postgres://", "postgresql://")):
+        return PostgresEngine(config={"dsn": database_url})
+    raise ValueError(f"DATABASE_URL must be sqlite:/// or postgresql://, not {database_url!r}")
+
+
+def all_tables() -> list:
+    from app.piccolo_app import APP_CONFIG
+
+    return APP_CONFIG.table_classes
+
+
+def use_engine(engine: Engine) -> None:
+    """Point every table at `engine` (Piccolo caches one engine per table)."""
+    for table in all_tables():
+        table._meta._db = engine
+
+
+def current_engine() -> Engine:
+    return all_tables()[0]._meta.db
+
+
+def write_transaction():
+    """A transaction that takes SQLite's write lock at once.
+
+    A deferred SQLite transaction that later upgrades to a write fails straight away
+    with SQLITE_BUSY instead of waiting; BEGIN IMMEDIATE waits its turn.
+    """
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+async def prepare_sqlite(engine: Engine) -> None:
+    """WAL lets readers work while one writer writes; it is stored in the file."""
+    if isinstance(engine, SQLiteEngine):
+        await engine.run_ddl("PRAGMA journal_mode=WAL")

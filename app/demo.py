@@ -1,0 +1,133 @@
+"""Demo data: two sites, six crews, sixty workers and one sign-in per role.
+
+Loaded once; running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+from app.accounts.services import hash_secret
+from app.accounts.tables import Role, User
+from app.audit import services as audit
+from app.db import write_transaction
+from app.sites.tables import Area, Site, SiteMembership
+from app.workforce.tables import Crew, Subcontractor, Worker
+
+STAFF_PASSWORD = "fieldpost"
+WORKER_PIN = "1234"
+DEMO_LOGINS = [
+    ("admin", "13800000001", STAFF_PASSWORD),
+    ("executive", "13800000002", STAFF_PASSWORD),
+    ("manager", "13800000003", STAFF_PASSWORD),
+    ("supervisor", "13800000004", STAFF_PASSWORD),
+    ("foreman", "13800000005", STAFF_PASSWORD),
+    ("worker", "13900000001", WORKER_PIN),
+]
+STAFF_NAMES = {
+    "admin": "系统管理员",
+    "executive": "王总",
+    "manager": "李经理",
+    "supervisor": "赵安全员",
+    "foreman": "张班长",
+    "worker": "陈大明",
+}
+SITES = [
+    {
+        "name": "浦东滨江花园二期",
+        "address": "上海市浦东新区滨江大道 1888 号",
+        "latitude": 31.2304,
+        "longitude": 121.5051,
+        "radius_m": 350,
+        "areas": ["1# 楼", "2# 楼", "3# 楼", "地下车库", "钢筋加工场"],
+    },
+    {
+        "name": "杭州未来科技城 B 地块",
+        "address": "杭州市余杭区文一西路 998 号",
+        "latitude": 30.2869,
+        "longitude": 120.0079,
+        "radius_m": 300,
+        "areas": ["A 栋", "B 栋", "裙楼", "材料堆场"],
+    },
+]
+CREWS = [  # (site index, name, trade, subcontractor)
+    (0, "钢筋一班", "钢筋工", "上海宏建劳务有限公司"),
+    (0, "木工一班", "木工", "上海宏建劳务有限公司"),
+    (0, "混凝土班", "混凝土工", "江苏众力劳务有限公司"),
+    (1, "水电安装班", "水电工", "浙江安达劳务有限公司"),
+    (1, "砌筑班", "瓦工", "浙江安达劳务有限公司"),
+    (1, "架子工班", "架子工", "江苏众力劳务有限公司"),
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ["建国", "海军", "志强", "国庆", "春生", "小龙", "德明", "永红", "文斌", "金山",
+         "立新", "宏伟", "学军", "长青", "秋生"]
+
+
+def worker_names(count: int) -> list[str]:
+    pairs = itertools.product(GIVEN, SURNAMES)
+    return [surname + given for given, surname in itertools.islice(pairs, count)]
+
+
+async def load_demo_data() -> bool:
+    if await User.exists().where(User.phone == DEMO_LOGINS[0][1]):
+        return False
+    staff_hash = await hash_secret(STAFF_PASSWORD)
+    pin_hash = await hash_secret(WORKER_PIN)
+    async with write_transaction():
+        users = {}
+        for role, phone, _ in DEMO_LOGINS:
+            secret_hash = pin_hash if role == "worker" else staff_hash
+            user = User(name=STAFF_NAMES[role], phone=phone, role=role, secret_hash=secret_hash)
+            await user.save()
+            users[role] = user
+        sites = []
+        for spec in SITES:
+            site = Site(**{key: value for key, value in spec.items() if key != "areas"})
+            await site.save()
+            await Area.insert(
+                *[Area(site=site.id, name=name, position=i) for i, name in enumerate(spec["areas"])]
+            )
+            sites.append(site)
+        # The manager, supervisor and foreman work on the first site; the manager on both.
+        memberships = [(0, "manager"), (1, "manager"), (0, "supervisor"), (0, "foreman")]
+        await SiteMembership.insert(
+            *[SiteMembership(site=sites[i].id, member=users[role].id) for i, role in memberships]
+        )
+        subcontractors = {}
+        for name in sorted({crew[3] for crew in CREWS}):
+            subcontractor = Subcontractor(name=name)
+            await subcontractor.save()
+            subcontractors[name] = subcontractor
+        crews = []
+        for index, (site_index, name, trade, subcontractor) in enumerate(CREWS):
+            crew = Crew(
+                site=sites[site_index].id, name=name, trade=trade,
+                foreman=users["foreman"].id if index == 0 else None,
+                subcontractor=subcontractors[subcontractor].id,
+            )
+            await crew.save()
+            crews.append(crew)
+        await _demo_workers(users["worker"], crews, pin_hash)
+        await audit.record("demo_data.load", actor=None, record_type="deployment", record_id="demo")
+    return True
+
+
+async def _demo_workers(first: User, crews: list[Crew], pin_hash: str) -> None:
+    """Sixty workers, ten per crew; the demo worker sign-in is the first of them."""
+    start = date.today() - timedelta(days=60)
+    accounts = [first]
+    for n, name in enumerate(worker_names(59), start=2):
+        accounts.append(
+            User(name=name, phone=f"139{n:08d}", role=Role.worker.value, secret_hash=pin_hash)
+        )
+    await User.insert(*accounts[1:])
+    saved = await User.select(User.id).where(User.role == Role.worker.value).order_by(User.id)
+    workers = [
+        Worker(
+            account=row["id"], crew=crews[i // 10].id, trade=crews[i // 10].trade,
+            registered_on=start + timedelta(days=i % 20),
+        )
+        for i, row in enumerate(saved)
+    ]
+    await Worker.insert(*workers)

@@ -1,0 +1,51 @@
+"""Home (待办), the language switch, the offline page and the health check."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.response import Redirect, Template
+
+from app import i18n
+from app.accounts import services as accounts
+from app.todo import todo_for
+from app.web.access import ANYONE_SIGNED_IN, LANGUAGE_COOKIE, ONE_YEAR, PUBLIC, device_of
+from app.web.forms import form_fields, local_path, see_other
+from app.web.rendering import render
+
+
+class HomeController(Controller):
+    guards = [ANYONE_SIGNED_IN]
+
+    @get("/", name="home")
+    async def home(self, request: Request) -> Template:
+        return render(request, "home/page.html", {"todo": await todo_for(request.user)})
+
+
+class ShellController(Controller):
+    opt = PUBLIC
+
+    @post("/language", name="switch_language")
+    async def switch_language(self, request: Request) -> Redirect:
+        """Remembered in a cookie, and as the person's setting when signed in.
+
+        An unknown code changes nothing: the page comes back as it was.
+        """
+        form = await form_fields(request)
+        language = i18n.supported(form.get("language"))
+        response = see_other(local_path(form.get("next")))
+        if language:
+            if request.user is not None:
+                await accounts.set_language(request.user, language, device_of(request))
+            response.cookies.append(
+                Cookie(key=LANGUAGE_COOKIE, value=language, max_age=ONE_YEAR, samesite="lax")
+            )
+        return response
+
+    @get("/offline", name="offline")
+    async def offline(self, request: Request) -> Template:
+        return render(request, "home/offline.html")
+
+    @get("/healthz", name="health", include_in_schema=False)
+    async def health(self) -> Response[dict]:
+        return Response({"status": "ok"})

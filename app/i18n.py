@@ -1,0 +1,98 @@
+"""Languages, message catalogues and locale-aware formatting.
+
+The current language lives in a context variable the web layer sets per request,
+so templates, flash messages and validation errors all speak the same language.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale, dates, numbers
+from babel.core import negotiate_locale
+from babel.support import NullTranslations, Translations
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+_language: ContextVar[str] = ContextVar("language", default="zh_CN")
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction; it is translated where it is shown."""
+    return message
+
+
+def supported(code: str | None) -> str | None:
+    if not code:
+        return None
+    code = code.replace("-", "_")
+    for known in LANGUAGES:
+        if code.lower() == known.lower():
+            return known
+    return None
+
+
+def from_accept_language(header: str) -> str | None:
+    """Best supported language of an Accept-Language header, by its q-values."""
+    preferred: list[tuple[float, str]] = []
+    for part in header.split(","):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if tag:
+            preferred.append((quality, tag.strip()))
+    ordered = [tag.replace("-", "_") for _, tag in sorted(preferred, key=lambda p: -p[0])]
+    # A bare "zh" means Chinese as we have it; Babel would not match zh to zh_CN.
+    aliases = {"zh": "zh_CN", "zh_Hans": "zh_CN", "zh_Hans_CN": "zh_CN"}
+    return negotiate_locale(ordered, list(LANGUAGES), sep="_", aliases=aliases)
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    if language == "en":
+        return NullTranslations()
+    return Translations.load(str(TRANSLATIONS_DIR), [language], domain="messages")
+
+
+def set_language(language: str) -> None:
+    _language.set(language)
+
+
+def current_language() -> str:
+    return _language.get()
+
+
+def gettext(message: str, **params: object) -> str:
+    text = translations(_language.get()).gettext(message)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+    text = translations(_language.get()).ngettext(singular, plural, n)
+    return text % {"num": n, **params}
+
+
+def _locale() -> Locale:
+    return Locale.parse(_language.get())
+
+
+def format_datetime(value: datetime, timezone: str = DEFAULT_TIMEZONE, style: str = "short") -> str:
+    return dates.format_datetime(value, style, tzinfo=ZoneInfo(timezone), locale=_locale())
+
+
+def format_date(value: date | datetime, style: str = "medium") -> str:
+    return dates.format_date(value, style, locale=_locale())
+
+
+def format_number(value: float | int) -> str:
+    return numbers.format_decimal(value, locale=_locale())

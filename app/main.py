@@ -1,0 +1,126 @@
+"""The application: features listed explicitly, cross-cutting pieces wired once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.middleware import DefineMiddleware
+from litestar.plugins.flash import FlashConfig, FlashPlugin
+from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
+from litestar.template import TemplateConfig
+from piccolo.engine.postgres import PostgresEngine
+
+from app import housekeeping, i18n  # noqa: F401  (registers the jobs)
+from app.accounts.tables import ROLE_LABELS
+from app.accounts.routes import AccountController, SignInController
+from app.config import ROOT, Settings, get_settings
+from app.db import current_engine
+from app.home.routes import HomeController, ShellController
+from app.jobs import LastRuns, scheduler
+from app.todo import EMPTY_HINTS
+from app.sites.routes import SiteController
+from app.web.access import PrincipalMiddleware, signed_in_unless_public
+from app.web.assets import service_worker, static_router, static_url
+from app.web.errors import EXCEPTION_HANDLERS
+from app.web.navigation import tabs_for
+from app.web.security import add_security_headers
+from app.web.sessions import session_config, stores
+
+# Plain forms are small; upload routes set their own, larger limit.
+FORM_BODY_LIMIT = 256 * 1024
+
+CONTROLLERS = [
+    SignInController,
+    AccountController,
+    HomeController,
+    ShellController,
+    SiteController,
+]
+
+
+def template_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(ROOT / "templates"),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.globals.update(
+        static_url=static_url,
+        languages=i18n.LANGUAGES,
+        current_language=i18n.current_language,
+        tabs_for=tabs_for,
+        role_labels=ROLE_LABELS,
+        empty_hints=EMPTY_HINTS,
+    )
+    env.filters.update(
+        datetime=i18n.format_datetime, date=i18n.format_date, number=i18n.format_number
+    )
+    return env
+
+
+def _lifespan(settings: Settings):
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        engine = current_engine()
+        pooled = isinstance(engine, PostgresEngine)
+        if pooled:
+            await engine.start_connection_pool()
+        jobs = None
+        if settings.run_jobs_in_process:
+            jobs = asyncio.create_task(scheduler(LastRuns(settings.data_dir / "jobs.json")))
+        try:
+            yield
+        finally:
+            if jobs:
+                jobs.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await jobs
+            if pooled:
+                await engine.close_connection_pool()
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
+    template_config = TemplateConfig(instance=JinjaTemplateEngine.from_environment(
+        template_environment()
+    ))
+    sessions = session_config(settings)
+    return Litestar(
+        route_handlers=[*CONTROLLERS, static_router, service_worker],
+        template_config=template_config,
+        plugins=[HTMXPlugin(), FlashPlugin(config=FlashConfig(template_config=template_config))],
+        request_class=HTMXRequest,
+        middleware=[sessions.middleware, DefineMiddleware(PrincipalMiddleware)],
+        guards=[signed_in_unless_public],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="fp_csrf",
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            header_name="x-csrftoken",
+        ),
+        compression_config=CompressionConfig(
+            backend="brotli", brotli_gzip_fallback=True, minimum_size=500
+        ),
+        stores=stores(settings),
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[add_security_headers],
+        request_max_body_size=FORM_BODY_LIMIT,
+        lifespan=[_lifespan(settings)],
+        openapi_config=None,
+        debug=False,
+    )

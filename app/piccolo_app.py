@@ -1,0 +1,26 @@
+"""The one Piccolo app: every feature's tables, one migration history."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from app.accounts.tables import SignInFailure, User
+from app.audit.tables import AuditEntry
+from app.sites.tables import Area, Site, SiteMembership
+from app.workforce.tables import Crew, Subcontractor, Worker
+
+APP_CONFIG = AppConfig(
+    app_name="fieldpost",
+    migrations_folder_path=str(Path(__file__).resolve().parent.parent / "migrations"),
+    table_classes=[
+        User,
+        SignInFailure,
+        Site,
+        Area,
+        SiteMembership,
+        Subcontractor,
+        Crew,
+        Worker,
+        AuditEntry,
+    ],
+)

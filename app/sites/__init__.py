@@ -1,0 +1,1 @@
+"""Building sites, their areas and who belongs to them."""

@@ -1,0 +1,57 @@
+"""Which sites a person may see, and what a site holds.
+
+Admins and executives see every site; managers, supervisors and foremen the sites
+they are members of. Anything else answers "not found", never "forbidden", so a
+site's existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from piccolo.query.functions.aggregate import Count
+
+from app.accounts.tables import Role, User
+from app.errors import NotFound
+from app.sites.tables import Area, Site, SiteMembership
+from app.workforce.tables import Crew, Worker
+
+SEES_ALL_SITES = {Role.admin.value, Role.executive.value}
+
+
+def _visible(user: User):
+    if user.role in SEES_ALL_SITES:
+        return Site.id.is_not_null()
+    member_of = SiteMembership.select(SiteMembership.site).where(SiteMembership.member == user.id)
+    return Site.id.is_in(member_of)
+
+
+async def sites_for(user: User) -> list[dict]:
+    return await Site.select().where(_visible(user) & (Site.is_active == True)).order_by(Site.name)  # noqa: E712
+
+
+async def site_for(user: User, site_id: int) -> dict:
+    site = await Site.select().where(_visible(user) & (Site.id == site_id)).first()
+    if site is None:
+        raise NotFound()
+    return site
+
+
+async def site_overview(site_id: int) -> dict:
+    areas = await (
+        Area.select(Area.id, Area.name)
+        .where((Area.site == site_id) & (Area.is_active == True))  # noqa: E712
+        .order_by(Area.position)
+    )
+    crews = await (
+        Crew.select(Crew.id, Crew.name, Crew.trade, Crew.foreman.name.as_alias("foreman_name"))
+        .where(Crew.site == site_id)
+        .order_by(Crew.name)
+    )
+    counts = await (
+        Worker.select(Worker.crew, Count(Worker.id).as_alias("workers"))
+        .where((Worker.crew.site == site_id) & (Worker.is_active == True))  # noqa: E712
+        .group_by(Worker.crew)
+    )
+    per_crew = {row["crew"]: row["workers"] for row in counts}
+    for crew in crews:
+        crew["workers"] = per_crew.get(crew["id"], 0)
+    return {"areas": areas, "crews": crews, "workers": sum(per_crew.values())}

@@ -1,0 +1,116 @@
+"""Who is asking, and may they: the signed-in person, guards and the public marker.
+
+Every route is signed-in-only unless marked `opt=PUBLIC`; controllers add role
+guards. Records of other sites or people are hidden by the services (404).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractMiddleware
+from litestar.enums import ScopeType
+from litestar.types import Message, Receive, Scope, Scopes, Send
+
+from app import i18n
+from app.accounts import services as accounts
+from app.accounts.tables import Role, User
+from app.config import get_settings
+
+PUBLIC = {"public": True}
+DEVICE_COOKIE = "fp_device"
+LANGUAGE_COOKIE = "fp_lang"
+ONE_YEAR = 365 * 24 * 3600
+
+STAFF = (Role.foreman, Role.supervisor, Role.manager, Role.executive, Role.admin)
+SUPERVISORS = (Role.supervisor, Role.manager, Role.executive, Role.admin)
+MANAGERS = (Role.manager, Role.executive, Role.admin)
+
+
+def choose_language(connection: ASGIConnection, user: User | None) -> str:
+    settings = get_settings()
+    return (
+        (user and i18n.supported(user.language))
+        or i18n.supported(connection.cookies.get(LANGUAGE_COOKIE))
+        or i18n.from_accept_language(connection.headers.get("accept-language", ""))
+        or i18n.supported(settings.default_language)
+        or "zh_CN"
+    )
+
+
+def device_of(connection: ASGIConnection) -> str:
+    return connection.scope.get("state", {}).get("device", "")
+
+
+class PrincipalMiddleware(AbstractMiddleware):
+    """Loads the signed-in user, ends sessions that must end, picks the language."""
+
+    scopes: Scopes = {ScopeType.HTTP}
+    exclude = ["^/static/", "^/healthz$"]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        connection: ASGIConnection = ASGIConnection(scope)
+        user = await self._user(connection)
+        scope["user"] = user
+        device = connection.cookies.get(DEVICE_COOKIE, "")
+        new_device = not (device.isalnum() and 16 <= len(device) <= 64)
+        if new_device:
+            device = secrets.token_hex(16)
+        connection.state["device"] = device
+        i18n.set_language(choose_language(connection, user))
+
+        async def send_with_device(message: Message) -> None:
+            if new_device and message["type"] == "http.response.start":
+                cookie = Cookie(
+                    key=DEVICE_COOKIE, value=device, max_age=ONE_YEAR, httponly=True,
+                    samesite="lax", path="/",
+                )
+                MutableScopeHeaders.from_message(message).add(
+                    "set-cookie", cookie.to_header(header="")
+                )
+            await send(message)
+
+        await self.app(scope, receive, send_with_device)
+
+    @staticmethod
+    async def _user(connection: ASGIConnection) -> User | None:
+        session = connection.scope.get("session")
+        if not isinstance(session, dict) or "uid" not in session:
+            return None
+        settings = get_settings()
+        too_old = time.time() - session.get("since", 0) > settings.session_max_hours * 3600
+        user = None if too_old else await accounts.active_user(session["uid"])
+        if user is None or user.session_epoch != session.get("epoch"):
+            connection.clear_session()
+            return None
+        return user
+
+
+def signed_in_unless_public(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """App-wide guard: nothing is public by accident."""
+    if handler.opt.get("public"):
+        return
+    if connection.user is None:
+        raise NotAuthorizedException()
+
+
+def allow(*roles: Role) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+    allowed = {role.value for role in roles}
+
+    def role_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        if connection.user is None:
+            raise NotAuthorizedException()
+        if connection.user.role not in allowed:
+            raise PermissionDeniedException()
+
+    role_guard.roles = allowed  # type: ignore[attr-defined]
+    return role_guard
+
+
+ANYONE_SIGNED_IN = allow(*Role)

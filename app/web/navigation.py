@@ -1,0 +1,32 @@
+"""The bottom navigation: which tabs each role sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.accounts.tables import Role, User
+from app.i18n import N_
+from app.web.access import STAFF
+
+
+@dataclass(frozen=True)
+class Tab:
+    route_name: str
+    label: str  # msgid
+    icon: str  # name of a symbol in static/icons/sprite.svg
+    roles: frozenset[str]
+
+
+EVERYONE = frozenset(role.value for role in Role)
+
+TABS = (
+    Tab("home", N_("To-do"), "todo", EVERYONE),
+    Tab("site_list", N_("Projects"), "site", frozenset(role.value for role in STAFF)),
+    Tab("account", N_("Me"), "person", EVERYONE),
+)
+
+
+def tabs_for(user: User | None) -> list[Tab]:
+    if user is None:
+        return []
+    return [tab for tab in TABS if user.role in tab.roles]

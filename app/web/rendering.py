@@ -1,0 +1,72 @@
+"""The one render path: a whole page, or the fragment an htmx request targets.
+
+A normal, boosted or history-restore request gets the page. Any other htmx request
+gets the block named by its target: `hx-target="#item-123"` renders block `item`,
+`#sign-in-form` renders block `sign_in_form`, from the same template. Responses
+always carry `Vary: HX-Request`, so caches keep the two apart.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jinja2_fragments.litestar import HTMXBlockTemplate
+from litestar import Request
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Template
+
+from app.errors import ValidationFailed
+from app.i18n import gettext
+
+VARY = {"Vary": "HX-Request"}
+_NUMBERED = re.compile(r"-\d+$")
+
+
+def block_for_target(target: str | None) -> str | None:
+    if not target:
+        return None
+    return _NUMBERED.sub("", target.lstrip("#")).replace("-", "_")
+
+
+def requested_block(request: Request) -> str | None:
+    details = getattr(request, "htmx", None) if isinstance(request, HTMXRequest) else None
+    if not details or details.boosted or details.history_restore_request:
+        return None
+    return block_for_target(details.target)
+
+
+def _has_block(request: Request, template_name: str, block: str) -> bool:
+    engine = request.app.template_engine
+    return block in engine.engine.get_template(template_name).blocks  # type: ignore[union-attr]
+
+
+def render(
+    request: Request,
+    template_name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> Template:
+    context = context or {}
+    block = requested_block(request)
+    if block and _has_block(request, template_name, block):
+        return HTMXBlockTemplate(
+            template_name=template_name, block_name=block, context=context,
+            status_code=status_code, headers=VARY,
+        )
+    return Template(template_name, context=context, status_code=status_code, headers=VARY)
+
+
+def field_errors(problem: ValidationFailed) -> dict[str, str]:
+    """Messages for the form, in the user's language, keyed by field name."""
+    return {field: gettext(msg, **params) for field, (msg, params) in problem.errors.items()}
+
+
+def form_error(
+    request: Request, template_name: str, problem: ValidationFailed, context: dict[str, Any]
+) -> Template:
+    """The same form again with the values kept and the messages beside the fields."""
+    return render(
+        request, template_name, {**context, "errors": field_errors(problem)}, status_code=422
+    )

@@ -1,0 +1,1 @@
+"""Crews, subcontractors and the real-name register of workers."""
