@@ -13,7 +13,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates, numbers
-from babel.core import negotiate_locale
 from babel.support import NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
@@ -39,7 +38,10 @@ def supported(code: str | None) -> str | None:
 
 
 def from_accept_language(header: str) -> str | None:
-    """Best supported language of an Accept-Language header, by its q-values."""
+    """Best supported language of an Accept-Language header, by its q-values.
+
+    Any Chinese (zh, zh-Hans, zh-TW) is served as zh_CN, any English as en.
+    """
     preferred: list[tuple[float, str]] = []
     for part in header.split(","):
         tag, _, params = part.strip().partition(";")
@@ -49,12 +51,13 @@ def from_accept_language(header: str) -> str | None:
                 quality = float(params.strip()[2:])
             except ValueError:
                 continue
-        if tag:
+        if tag.strip():
             preferred.append((quality, tag.strip()))
-    ordered = [tag.replace("-", "_") for _, tag in sorted(preferred, key=lambda p: -p[0])]
-    # A bare "zh" means Chinese as we have it; Babel would not match zh to zh_CN.
-    aliases = {"zh": "zh_CN", "zh_Hans": "zh_CN", "zh_Hans_CN": "zh_CN"}
-    return negotiate_locale(ordered, list(LANGUAGES), sep="_", aliases=aliases)
+    for _, tag in sorted(preferred, key=lambda pair: -pair[0]):
+        base = tag.replace("_", "-").split("-")[0].lower()
+        if language := {"zh": "zh_CN", "en": "en"}.get(base):
+            return language
+    return None
 
 
 @cache

@@ -12,7 +12,6 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.middleware import DefineMiddleware
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
 from litestar.template import TemplateConfig
@@ -73,7 +72,8 @@ def _lifespan(settings: Settings):
     @contextlib.asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         engine = current_engine()
-        pooled = isinstance(engine, PostgresEngine)
+        # Whoever opened a pool closes it: tests open theirs on their own event loop.
+        pooled = isinstance(engine, PostgresEngine) and engine.pool is None
         if pooled:
             await engine.start_connection_pool()
         jobs = None
@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_config,
         plugins=[HTMXPlugin(), FlashPlugin(config=FlashConfig(template_config=template_config))],
         request_class=HTMXRequest,
-        middleware=[sessions.middleware, DefineMiddleware(PrincipalMiddleware)],
+        middleware=[sessions.middleware, PrincipalMiddleware()],
         guards=[signed_in_unless_public],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
@@ -22,7 +23,7 @@ class SignInController(Controller):
     opt = PUBLIC
 
     @get(name="sign_in")
-    async def page(self, request: Request, next: str = "/") -> Template | Redirect:
+    async def page(self, request: Request, next: FromQuery[str] = "/") -> Template | Redirect:
         if request.user is not None:
             return see_other(local_path(next))
         return render(request, "accounts/sign_in.html", {"form": {"next": next}, "errors": {}})

@@ -162,6 +162,8 @@ async def sign_in(phone: str, secret: str, device: str) -> User:
     errors: dict[str, tuple[str, dict]] = {}
     if not phone:
         errors["phone"] = (N_("Enter the phone number."), {})
+    elif not PHONE.match(phone):
+        errors["phone"] = (N_("A phone number has 11 digits and starts with 1."), {})
     if not secret:
         errors["secret"] = (N_("Enter the password or PIN."), {})
     if errors:

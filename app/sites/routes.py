@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get
+from litestar.params import FromPath
 from litestar.response import Template
 
 from app.sites import services
@@ -19,7 +20,7 @@ class SiteController(Controller):
         return render(request, "sites/list.html", {"sites": await services.sites_for(request.user)})
 
     @get("/{site_id:int}", name="site_detail")
-    async def site_detail(self, request: Request, site_id: int) -> Template:
+    async def site_detail(self, request: Request, site_id: FromPath[int]) -> Template:
         site = await services.site_for(request.user, site_id)
         overview = await services.site_overview(site_id)
         return render(request, "sites/detail.html", {"site": site, **overview})

@@ -14,9 +14,9 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.middleware import AbstractMiddleware
+from litestar.middleware import ASGIMiddleware
 from litestar.enums import ScopeType
-from litestar.types import Message, Receive, Scope, Scopes, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
 from app.accounts import services as accounts
@@ -48,13 +48,16 @@ def device_of(connection: ASGIConnection) -> str:
     return connection.scope.get("state", {}).get("device", "")
 
 
-class PrincipalMiddleware(AbstractMiddleware):
+class PrincipalMiddleware(ASGIMiddleware):
     """Loads the signed-in user, ends sessions that must end, picks the language."""
 
-    scopes: Scopes = {ScopeType.HTTP}
-    exclude = ["^/static/", "^/healthz$"]
+    scopes = (ScopeType.HTTP,)
+    # Static files and the health check need no person and no language.
+    should_bypass_for_scope = staticmethod(
+        lambda scope: scope["path"].startswith("/static/") or scope["path"] == "/healthz"
+    )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         connection: ASGIConnection = ASGIConnection(scope)
         user = await self._user(connection)
         scope["user"] = user
@@ -76,7 +79,7 @@ class PrincipalMiddleware(AbstractMiddleware):
                 )
             await send(message)
 
-        await self.app(scope, receive, send_with_device)
+        await next_app(scope, receive, send_with_device)
 
     @staticmethod
     async def _user(connection: ASGIConnection) -> User | None:

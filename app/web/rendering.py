@@ -19,7 +19,7 @@ from litestar.response import Template
 from app.errors import ValidationFailed
 from app.i18n import gettext
 
-VARY = {"Vary": "HX-Request"}
+VARY = {"Vary": "HX-Request, Accept-Language"}
 _NUMBERED = re.compile(r"-\d+$")
 
 
