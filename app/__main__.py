@@ -11,8 +11,8 @@ import sys
 def _migrate(_: argparse.Namespace) -> int:
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    from app.db import current_engine, prepare_sqlite
     from app.config import get_settings
+    from app.db import current_engine, prepare_sqlite
 
     settings = get_settings()
     if settings.is_sqlite:

@@ -11,21 +11,21 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 from piccolo.engine.postgres import PostgresEngine
 
 from app import housekeeping, i18n  # noqa: F401  (registers the jobs)
-from app.accounts.tables import ROLE_LABELS
 from app.accounts.routes import AccountController, SignInController
+from app.accounts.tables import ROLE_LABELS
 from app.config import ROOT, Settings, get_settings
 from app.db import current_engine
 from app.home.routes import HomeController, ShellController
 from app.jobs import LastRuns, scheduler
-from app.todo import EMPTY_HINTS
 from app.sites.routes import SiteController
+from app.todo import EMPTY_HINTS
 from app.web.access import PrincipalMiddleware, signed_in_unless_public
 from app.web.assets import service_worker, static_router, static_url
 from app.web.errors import EXCEPTION_HANDLERS

@@ -46,7 +46,9 @@ async def todo_for(user: User) -> list[TodoItem]:
 EMPTY_HINTS = {
     Role.worker.value: N_("Questions for you and your attendance problems will show up here."),
     Role.foreman.value: N_("Phones to approve and your crew's attendance problems will show up here."),
-    Role.supervisor.value: N_("Reports to triage, attendance anomalies and sheets to approve will show up here."),
+    Role.supervisor.value: N_(
+        "Reports to triage, attendance anomalies and sheets to approve will show up here."
+    ),
     Role.manager.value: N_("Overdue items and what waits for your approval will show up here."),
     Role.executive.value: N_("Sites that fell in the ranking and overdue critical items will show up here."),
     Role.admin.value: N_("Accounts and settings that need you will show up here."),

@@ -163,11 +163,6 @@ def test_language_switch_is_kept_for_the_person(
 
 
 @by_locale
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: a boosted language switch swaps only <body>; <html lang> keeps the "
-    "old language until the next full page load (templates/_shared/language_switch.html)",
-)
 def test_language_switch_updates_the_page_language(page: Page, locale: str) -> None:
     other = TEXT[TEXT[locale]["other"]]
     page.goto("/login")
@@ -251,11 +246,6 @@ def test_offline_page_when_the_server_is_unreachable(
 
 
 @by_locale
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: a tapped (boosted) link is an htmx request, not a navigation, so the "
-    "service worker never answers it with /offline and nothing happens (static/js/app.js)",
-)
 def test_tapping_a_tab_without_a_connection_shows_the_offline_page(
     context: BrowserContext,
     page: Page,

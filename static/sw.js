@@ -21,6 +21,12 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.refreshOffline) {
+    event.waitUntil(caches.open(CACHE).then((cache) => cache.add(CONFIG.offlineUrl)));
+  }
+});
+
 async function fromCacheFirst(request) {
   const cached = await caches.match(request);
   if (cached) return cached;

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from app.accounts import services
 from app.errors import ValidationFailed
 from app.i18n import LANGUAGES, gettext
-from app.web.access import ANYONE_SIGNED_IN, PUBLIC, device_of
+from app.web.access import ANYONE_SIGNED_IN, PUBLIC, device_of, remember_language
 from app.web.forms import form_fields, local_path, see_other
 from app.web.rendering import form_error, render
 from app.web.sessions import rotate_session, session_data
@@ -49,7 +49,8 @@ class SignInController(Controller):
         if user.must_change_secret:
             flash(request, gettext("Welcome. First choose your own password/PIN."), "info")
             return see_other(request.app.route_reverse("account") + "#secret")
-        return see_other(local_path(form.get("next")))
+        response = see_other(local_path(form.get("next")))
+        return remember_language(response, user.language) if user.language else response
 
 
 class AccountController(Controller):
@@ -69,7 +70,9 @@ class AccountController(Controller):
             return form_error(
                 request, "accounts/account.html", problem, {"languages": LANGUAGES}
             )
-        return see_other(request.app.route_reverse("account"))
+        response = see_other(request.app.route_reverse("account"))
+        language = form.get("language", "")
+        return remember_language(response, language) if language else response
 
     @post("/secret", name="account_secret")
     async def secret(self, request: Request) -> Template | Redirect:

@@ -1,6 +1,6 @@
 """Accounts: everyone who signs in, and failed sign-ins for the lock-out."""
 
-from enum import Enum
+from enum import StrEnum
 
 from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
@@ -9,7 +9,7 @@ from piccolo.table import Table
 from app.i18n import N_
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     worker = "worker"
     foreman = "foreman"
     supervisor = "supervisor"

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from app import i18n
 from app.accounts import services as accounts
 from app.todo import todo_for
-from app.web.access import ANYONE_SIGNED_IN, LANGUAGE_COOKIE, ONE_YEAR, PUBLIC, device_of
+from app.web.access import ANYONE_SIGNED_IN, PUBLIC, device_of, remember_language
 from app.web.forms import form_fields, local_path, see_other
 from app.web.rendering import render
 
@@ -37,14 +36,13 @@ class ShellController(Controller):
         if language:
             if request.user is not None:
                 await accounts.set_language(request.user, language, device_of(request))
-            response.cookies.append(
-                Cookie(key=LANGUAGE_COOKIE, value=language, max_age=ONE_YEAR, samesite="lax")
-            )
+            remember_language(response, language)
         return response
 
     @get("/offline", name="offline")
     async def offline(self, request: Request) -> Template:
-        return render(request, "home/offline.html")
+        # Cached by the service worker and shown to anyone: nothing personal on it.
+        return render(request, "home/offline.html", {"offline": True})
 
     @get("/healthz", name="health", include_in_schema=False)
     async def health(self) -> Response[dict]:

@@ -10,12 +10,13 @@ import secrets
 import time
 from collections.abc import Callable
 
+from litestar import Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
-from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
@@ -42,6 +43,14 @@ def choose_language(connection: ASGIConnection, user: User | None) -> str:
         or i18n.supported(settings.default_language)
         or "zh_CN"
     )
+
+
+def remember_language(response: Response, language: str) -> Response:
+    """The cookie serves pages without a session too (the cached offline page)."""
+    response.cookies.append(
+        Cookie(key=LANGUAGE_COOKIE, value=language, max_age=ONE_YEAR, samesite="lax")
+    )
+    return response
 
 
 def device_of(connection: ASGIConnection) -> str:

@@ -59,7 +59,7 @@ def session_config(settings: Settings) -> SessionConfig:
         renew_on_access=True,
         httponly=True,
         samesite="lax",
-        exclude=["^/static/", "^/sw.js$", "^/healthz$"],
+        exclude=["^/static/", "^/sw.js$", "^/healthz$", "^/offline$"],
     )
 
 
