@@ -35,7 +35,7 @@ run: setup
 	$(PY) -m app demo-data
 	$(PY) -m app serve --host $(HOST) --port $(PORT)
 
-test: setup test-unit test-e2e
+test: setup lint test-unit test-e2e
 
 test-unit:
 	$(VENV)/bin/pytest -q tests
