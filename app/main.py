@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.logging.config import LoggingConfig
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -94,7 +94,6 @@ def _lifespan(settings: Settings):
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
     template_config = TemplateConfig(instance=JinjaTemplateEngine.from_environment(
         template_environment()
     ))
@@ -121,6 +120,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[add_security_headers],
         request_max_body_size=FORM_BODY_LIMIT,
         lifespan=[_lifespan(settings)],
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            # Our error handler logs unexpected errors once, with the request line.
+            log_exceptions="never",
+        ),
         openapi_config=None,
         debug=False,
     )
