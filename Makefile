@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: setup run test test-unit test-e2e bench lint translations migrate demo-data clean
+.PHONY: setup run test test-unit test-e2e bench lint translations migrate demo-data clean messages migration
 
 setup: $(VENV)/.installed static/vendor/.installed translations migrate
 
@@ -56,3 +56,11 @@ messages: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor
+
+# A new migration after changing tables: generated against a scratch PostgreSQL
+# database (SQLite auto-migrations are incomplete), then checked on both engines by the tests.
+SCRATCH_DB ?= postgresql://postgres@127.0.0.1:5432/fieldpost_migrations
+migration: $(VENV)/.installed
+	psql "$(dir $(SCRATCH_DB))postgres" -qc "DROP DATABASE IF EXISTS $(notdir $(SCRATCH_DB))" -c "CREATE DATABASE $(notdir $(SCRATCH_DB))"
+	PICCOLO_CONF=app.piccolo_conf DATABASE_URL=$(SCRATCH_DB) $(VENV)/bin/piccolo migrations forwards fieldpost
+	PICCOLO_CONF=app.piccolo_conf DATABASE_URL=$(SCRATCH_DB) $(VENV)/bin/piccolo migrations new fieldpost --auto --desc "$(DESC)"

@@ -7,7 +7,7 @@ from piccolo.conf.apps import AppConfig
 from app.accounts.tables import SignInFailure, User
 from app.audit.tables import AuditEntry
 from app.sites.tables import Area, Site, SiteMembership
-from app.workforce.tables import Crew, Subcontractor, Worker
+from app.workforce.tables import Crew, DayRate, Subcontractor, Worker
 
 APP_CONFIG = AppConfig(
     app_name="fieldpost",
@@ -21,6 +21,7 @@ APP_CONFIG = AppConfig(
         Subcontractor,
         Crew,
         Worker,
+        DayRate,
         AuditEntry,
     ],
 )

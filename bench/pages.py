@@ -59,10 +59,13 @@ async def first_load_bytes(client: httpx.AsyncClient, path: str) -> int:
     return total
 
 
-async def main() -> None:
+def prepare() -> None:
     for command in ("migrate", "demo-data"):
         subprocess.run([sys.executable, "-m", "app", command], cwd=ROOT, check=True,
                        capture_output=True)
+
+
+async def main() -> None:
     from app.main import create_app
 
     app = create_app()
@@ -94,4 +97,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    prepare()
     asyncio.run(main())

@@ -1,6 +1,6 @@
 """Crews, subcontractors and workers."""
 
-from piccolo.columns import Boolean, Date, ForeignKey, OnDelete, Varchar
+from piccolo.columns import Boolean, Date, ForeignKey, Numeric, OnDelete, Varchar
 from piccolo.table import Table
 
 from app.accounts.tables import User
@@ -33,3 +33,11 @@ class Worker(Table):
     registered_on = Date()
     left_on = Date(null=True)
     is_active = Boolean(default=True)
+
+
+class DayRate(Table):
+    """A worker's day rate from a date on; past amounts stay as they were."""
+
+    worker = ForeignKey(Worker, index=True, on_delete=OnDelete.cascade)
+    amount = Numeric(digits=(10, 2))
+    effective_from = Date()
