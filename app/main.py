@@ -25,6 +25,7 @@ from app.db import current_engine
 from app.home.routes import HomeController, ShellController
 from app.jobs import LastRuns, scheduler
 from app.sites.routes import SiteController
+from app.workforce.routes import WorkerController
 from app.todo import EMPTY_HINTS
 from app.web.access import PrincipalMiddleware, signed_in_unless_public
 from app.web.assets import service_worker, static_router, static_url
@@ -42,6 +43,7 @@ CONTROLLERS = [
     HomeController,
     ShellController,
     SiteController,
+    WorkerController,
 ]
 
 

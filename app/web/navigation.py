@@ -22,6 +22,7 @@ EVERYONE = frozenset(role.value for role in Role)
 TABS = (
     Tab("home", N_("To-do"), "todo", EVERYONE),
     Tab("site_list", N_("Projects"), "site", frozenset(role.value for role in STAFF)),
+    Tab("worker_list", N_("Workers"), "people", frozenset(role.value for role in STAFF)),
     Tab("account", N_("Me"), "person", EVERYONE),
 )
 
