@@ -19,13 +19,13 @@ from piccolo.engine.postgres import PostgresEngine
 
 from app import housekeeping, i18n  # noqa: F401  (registers the jobs)
 from app.accounts.routes import AccountController, SignInController
+from app.accounts.staff_routes import StaffController
 from app.accounts.tables import ROLE_LABELS
 from app.config import ROOT, Settings, get_settings
 from app.db import current_engine
 from app.home.routes import HomeController, ShellController
 from app.jobs import LastRuns, scheduler
 from app.sites.routes import SiteController
-from app.workforce.routes import WorkerController
 from app.todo import EMPTY_HINTS
 from app.web.access import PrincipalMiddleware, signed_in_unless_public
 from app.web.assets import service_worker, static_router, static_url
@@ -33,6 +33,7 @@ from app.web.errors import EXCEPTION_HANDLERS
 from app.web.navigation import tabs_for
 from app.web.security import add_security_headers
 from app.web.sessions import session_config, stores
+from app.workforce.routes import WorkerController
 
 # Plain forms are small; upload routes set their own, larger limit.
 FORM_BODY_LIMIT = 256 * 1024
@@ -44,6 +45,7 @@ CONTROLLERS = [
     ShellController,
     SiteController,
     WorkerController,
+    StaffController,
 ]
 
 

@@ -23,6 +23,7 @@ TABS = (
     Tab("home", N_("To-do"), "todo", EVERYONE),
     Tab("site_list", N_("Projects"), "site", frozenset(role.value for role in STAFF)),
     Tab("worker_list", N_("Workers"), "people", frozenset(role.value for role in STAFF)),
+    Tab("staff_list", N_("Staff"), "key", frozenset({Role.admin.value})),
     Tab("account", N_("Me"), "person", EVERYONE),
 )
 
