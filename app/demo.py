@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, timedelta
+from decimal import Decimal
 
 from app.accounts.services import hash_secret
 from app.accounts.tables import Role, User
 from app.audit import services as audit
+from app.config import get_settings
 from app.db import write_transaction
 from app.sites.tables import Area, Site, SiteMembership
-from app.workforce.tables import Crew, Subcontractor, Worker
+from app.workforce import id_numbers
+from app.workforce.tables import Crew, DayRate, Subcontractor, Worker
 
 STAFF_PASSWORD = "fieldpost"
 WORKER_PIN = "1234"
@@ -123,11 +126,25 @@ async def _demo_workers(first: User, crews: list[Crew], pin_hash: str) -> None:
         )
     await User.insert(*accounts[1:])
     saved = await User.select(User.id).where(User.role == Role.worker.value).order_by(User.id)
-    workers = [
-        Worker(
+    secret_key = get_settings().secret_key
+    workers = []
+    for i, row in enumerate(saved):
+        number = demo_id_number(i)
+        workers.append(Worker(
             account=row["id"], crew=crews[i // 10].id, trade=crews[i // 10].trade,
+            id_number_masked=id_numbers.mask(number),
+            id_number_hash=id_numbers.keyed_hash(number, secret_key),
             registered_on=start + timedelta(days=i % 20),
-        )
-        for i, row in enumerate(saved)
-    ]
+        ))
     await Worker.insert(*workers)
+    saved_workers = await Worker.select(Worker.id).order_by(Worker.id)
+    await DayRate.insert(*[
+        DayRate(worker=row["id"], amount=Decimal(300 + 10 * (i % 8)), effective_from=start)
+        for i, row in enumerate(saved_workers)
+    ])
+
+
+def demo_id_number(n: int) -> str:
+    """A well-formed ID number (valid check digit) for demo worker n."""
+    first17 = f"3101151985{1 + n % 12:02d}{1 + n % 28:02d}{n:03d}"
+    return first17 + id_numbers.check_digit(first17)

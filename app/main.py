@@ -33,6 +33,7 @@ from app.web.errors import EXCEPTION_HANDLERS
 from app.web.navigation import tabs_for
 from app.web.security import add_security_headers
 from app.web.sessions import session_config, stores
+from app.workforce import todo as workforce_todo  # noqa: F401  (registers to-do items)
 from app.workforce.routes import WorkerController
 
 # Plain forms are small; upload routes set their own, larger limit.

@@ -147,7 +147,7 @@ WORKER_COLUMNS = (
 )
 
 
-def _visible_where(viewer: User):
+def visible_workers(viewer: User):
     crews = _crews_of(viewer)
     if crews is None:
         return None
@@ -161,7 +161,7 @@ async def search_workers(
     page: int = 1,
 ) -> tuple[list[dict], int]:
     """A page of the workers `viewer` may see, and how many match in all."""
-    where = _visible_where(viewer)
+    where = visible_workers(viewer)
     if where is None:
         return [], 0
     text = text.strip()
@@ -188,7 +188,7 @@ async def search_workers(
 
 
 async def worker_for(viewer: User, worker_id: int, *, to_change: bool = False) -> dict:
-    where = _visible_where(viewer)
+    where = visible_workers(viewer)
     row = None
     if where is not None:
         row = await Worker.select(*WORKER_COLUMNS).where(where & (Worker.id == worker_id)).first()

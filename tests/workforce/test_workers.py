@@ -182,3 +182,12 @@ async def test_register_through_the_form(setting, client, sign_in_as):
 async def test_workers_cannot_open_the_register(client, sign_in_as):
     await sign_in_as(await factories.user("worker"))
     assert (await client.get("/workers")).status_code == 403
+
+
+async def test_workers_without_a_pin_wait_on_the_foremans_list(setting, client, sign_in_as):
+    data = services.parse_worker(form(crew=str(setting["crew"].id)), today=date(2026, 2, 1), new=True)
+    await services.register_worker(setting["manager"], data, device="d")
+    await sign_in_as(setting["foreman"])
+    home = await client.get("/", headers=EN)
+    assert "Workers without a PIN" in home.text
+    assert '<span class="count">1</span>' in home.text
