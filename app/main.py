@@ -21,6 +21,7 @@ from app import housekeeping, i18n  # noqa: F401  (registers the jobs)
 from app.accounts.routes import AccountController, SignInController
 from app.accounts.staff_routes import StaffController
 from app.accounts.tables import ROLE_LABELS
+from app.audit.routes import AuditController
 from app.config import ROOT, Settings, get_settings
 from app.db import current_engine
 from app.home.routes import HomeController, ShellController
@@ -40,6 +41,7 @@ from app.workforce.routes import WorkerController
 FORM_BODY_LIMIT = 256 * 1024
 
 CONTROLLERS = [
+    AuditController,
     SignInController,
     AccountController,
     HomeController,

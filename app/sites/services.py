@@ -17,11 +17,15 @@ from app.workforce.tables import Crew, Worker
 SEES_ALL_SITES = {Role.admin.value, Role.executive.value}
 
 
+def member_site_ids(user: User):
+    """A subquery of the ids of the sites `user` is a member of; other features filter by it."""
+    return SiteMembership.select(SiteMembership.site).where(SiteMembership.member == user.id)
+
+
 def _visible(user: User):
     if user.role in SEES_ALL_SITES:
         return Site.id.is_not_null()
-    member_of = SiteMembership.select(SiteMembership.site).where(SiteMembership.member == user.id)
-    return Site.id.is_in(member_of)
+    return Site.id.is_in(member_site_ids(user))
 
 
 async def sites_for(user: User) -> list[dict]:

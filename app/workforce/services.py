@@ -25,7 +25,7 @@ from app.config import get_settings
 from app.db import write_transaction
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.i18n import N_
-from app.sites.tables import SiteMembership
+from app.sites.services import member_site_ids
 from app.workforce import id_numbers
 from app.workforce.tables import Crew, DayRate, Worker
 
@@ -109,8 +109,7 @@ def _crews_of(viewer: User):
     if viewer.role in SEES_ALL:
         return Crew.select(Crew.id)
     if viewer.role in SITE_STAFF:
-        sites = SiteMembership.select(SiteMembership.site).where(SiteMembership.member == viewer.id)
-        return Crew.select(Crew.id).where(Crew.site.is_in(sites))
+        return Crew.select(Crew.id).where(Crew.site.is_in(member_site_ids(viewer)))
     if viewer.role == Role.foreman.value:
         return Crew.select(Crew.id).where(Crew.foreman == viewer.id)
     return None
@@ -206,8 +205,8 @@ async def worker_for(viewer: User, worker_id: int, *, to_change: bool = False) -
 
 
 async def _on_foremans_site(foreman: User, worker_id: int) -> bool:
-    sites = SiteMembership.select(SiteMembership.site).where(SiteMembership.member == foreman.id)
-    return await Worker.exists().where((Worker.id == worker_id) & Worker.crew.site.is_in(sites))
+    on_site = Worker.crew.site.is_in(member_site_ids(foreman))
+    return await Worker.exists().where((Worker.id == worker_id) & on_site)
 
 
 async def _duplicate_of(id_hash: str, phone: str, except_worker: int | None) -> dict[str, tuple]:
