@@ -15,7 +15,8 @@ from app.web.forms import form_fields, see_other
 from app.web.rendering import form_error, render
 from app.workforce import services
 
-EDITORS = allow(Role.foreman, Role.supervisor, Role.manager, Role.admin)
+EDITOR_ROLES = (Role.foreman, Role.supervisor, Role.manager, Role.admin)
+EDITORS = allow(*EDITOR_ROLES)
 
 
 class WorkerController(Controller):
@@ -75,7 +76,10 @@ class WorkerController(Controller):
     async def _form(
         request: Request, worker: dict | None, form: dict, problem: ValidationFailed | None = None
     ) -> Template:
-        context = {"worker": worker, "form": form, "crews": await services.crews_for(request.user)}
+        context = {
+            "worker": worker, "form": form, "crews": await services.crews_for(request.user),
+            "can_edit": request.user.role in EDITOR_ROLES,
+        }
         if problem:
             return form_error(request, "workers/form.html", problem, context)
         return render(request, "workers/form.html", {**context, "errors": {}})
