@@ -47,15 +47,17 @@ def render(
     context: dict[str, Any] | None = None,
     *,
     status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Template:
     context = context or {}
+    headers = {**VARY, **(headers or {})}
     block = requested_block(request)
     if block and _has_block(request, template_name, block):
         return HTMXBlockTemplate(
             template_name=template_name, block_name=block, context=context,
-            status_code=status_code, headers=VARY,
+            status_code=status_code, headers=headers,
         )
-    return Template(template_name, context=context, status_code=status_code, headers=VARY)
+    return Template(template_name, context=context, status_code=status_code, headers=headers)
 
 
 def field_errors(problem: ValidationFailed) -> dict[str, str]:

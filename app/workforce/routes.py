@@ -70,7 +70,8 @@ class WorkerController(Controller):
         pin = await services.reset_pin(request.user, worker_id, device=device_of(request))
         worker = await services.worker_for(request.user, worker_id)
         # Shown once, in this answer only: never stored in clear, never redirected with.
-        return render(request, "workers/pin.html", {"worker": worker, "pin": pin})
+        return render(request, "workers/pin.html", {"worker": worker, "pin": pin},
+                      headers={"Cache-Control": "no-store"})
 
     @staticmethod
     async def _form(

@@ -136,6 +136,7 @@ async def test_pin_reset_is_shown_once_audited_and_works(setting, client, sign_i
     token = await fetch_csrf(client)
     answer = await client.post(f"/workers/{worker.id}/pin", data={"_csrf_token": token}, headers=EN)
     assert answer.status_code == 200
+    assert answer.headers["cache-control"] == "no-store"
     pin = answer.text.split('class="pin"')[1].split(">")[1].split("<")[0]
     assert len(pin) == 6 and pin.isdigit()
     account = await User.objects().get(User.id == worker.account)
