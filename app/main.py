@@ -26,7 +26,7 @@ from app.config import ROOT, Settings, get_settings
 from app.db import current_engine
 from app.home.routes import HomeController, ShellController
 from app.jobs import LastRuns, scheduler
-from app.sites.routes import SiteController
+from app.sites.routes import AreaController, SiteController, SiteMemberController
 from app.todo import EMPTY_HINTS
 from app.web.access import PrincipalMiddleware, signed_in_unless_public
 from app.web.assets import service_worker, static_router, static_url
@@ -35,6 +35,7 @@ from app.web.navigation import tabs_for
 from app.web.security import add_security_headers
 from app.web.sessions import session_config, stores
 from app.workforce import todo as workforce_todo  # noqa: F401  (registers to-do items)
+from app.workforce.crew_routes import CrewController, SubcontractorController
 from app.workforce.routes import WorkerController
 
 # Plain forms are small; upload routes set their own, larger limit.
@@ -49,6 +50,10 @@ CONTROLLERS = [
     SiteController,
     WorkerController,
     StaffController,
+    SiteMemberController,
+    AreaController,
+    CrewController,
+    SubcontractorController,
 ]
 
 

@@ -2,7 +2,8 @@
 
 Admins and executives see every site; managers, supervisors and foremen the sites
 they are members of. Anything else answers "not found", never "forbidden", so a
-site's existence is not revealed.
+site's existence is not revealed. Managers of a site and admins may change it;
+executives see every site and change none ("forbidden").
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from piccolo.query.functions.aggregate import Count
 
 from app.accounts.tables import Role, User
-from app.errors import NotFound
+from app.errors import Forbidden, NotFound
 from app.sites.tables import Area, Site, SiteMembership
 from app.workforce.tables import Crew, Worker
 
@@ -59,3 +60,23 @@ async def site_overview(site_id: int) -> dict:
     for crew in crews:
         crew["workers"] = per_crew.get(crew["id"], 0)
     return {"areas": areas, "crews": crews, "workers": sum(per_crew.values())}
+
+
+MANAGES_SITES = {Role.manager.value, Role.admin.value}
+
+
+def may_manage(user: User) -> bool:
+    """Managers (of sites they are members of) and admins change sites; executives only look."""
+    return user.role in MANAGES_SITES
+
+
+async def site_to_manage(user: User, site_id: int) -> dict:
+    """The site if `user` may change it: 404 when it is not theirs to see, 403 when only to see."""
+    site = await site_for(user, site_id)
+    if not may_manage(user):
+        raise Forbidden()
+    return site
+
+
+async def inactive_sites_for(user: User) -> list[dict]:
+    return await Site.select().where(_visible(user) & (Site.is_active == False)).order_by(Site.name)  # noqa: E712

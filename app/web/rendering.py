@@ -14,7 +14,7 @@ from typing import Any
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request
 from litestar.plugins.htmx import HTMXRequest
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from app.errors import ValidationFailed
 from app.i18n import gettext
@@ -72,3 +72,10 @@ def form_error(
     return render(
         request, template_name, {**context, "errors": field_errors(problem)}, status_code=422
     )
+
+
+def updated(request: Request, template_name: str, context: dict[str, Any], path: str) -> Template | Redirect:
+    """A done write: the refreshed fragment to htmx, post/redirect/get to a plain form."""
+    if requested_block(request) is None:
+        return Redirect(path, status_code=303)
+    return render(request, template_name, context)
