@@ -26,6 +26,7 @@ from app.config import ROOT, Settings, get_settings
 from app.db import current_engine
 from app.home.routes import HomeController, ShellController
 from app.jobs import LastRuns, scheduler
+from app.roster.routes import RosterController
 from app.sites.routes import AreaController, SiteController, SiteMemberController
 from app.todo import EMPTY_HINTS
 from app.web.access import PrincipalMiddleware, signed_in_unless_public
@@ -49,6 +50,7 @@ CONTROLLERS = [
     ShellController,
     SiteController,
     WorkerController,
+    RosterController,
     StaffController,
     SiteMemberController,
     AreaController,

@@ -1,0 +1,1 @@
+"""Roster import: a spreadsheet of workers, previewed, then imported in one go."""
