@@ -1,8 +1,9 @@
 """A site's settings: name, address, time zone, geofence and check-in policy.
 
 Rules:
-- Admins create sites; managers of a site and admins change, deactivate and
-  reactivate it (executives see every site but change none).
+- Admins and managers create sites (a manager becomes the new site's first member);
+  managers of a site and admins change, deactivate and reactivate it (executives
+  see every site but change none).
 - The geofence centre is stored in WGS-84. Coordinates copied from Amap/Tencent
   (GCJ-02) or Baidu (BD-09) maps are converted; phones report WGS-84 already.
 - A radius is 1 to 5000 m; a working day 1 to 24 h; the longest shift a whole
@@ -25,7 +26,7 @@ from app.errors import Forbidden, ValidationFailed
 from app.i18n import DEFAULT_TIMEZONE, N_
 from app.sites.coordinates import Datum, to_wgs84
 from app.sites.services import site_to_manage
-from app.sites.tables import Site
+from app.sites.tables import Site, SiteMembership
 
 MAX_RADIUS_M = 5000
 MAX_ADDRESS = 200
@@ -144,11 +145,13 @@ def site_form(site: dict | None) -> dict[str, str]:
 
 
 async def create_site(by: User, data: SiteInput, *, device: str) -> int:
-    if by.role != Role.admin.value:
+    if by.role not in (Role.admin.value, Role.manager.value):
         raise Forbidden()
     async with write_transaction():
         site = Site(**data.__dict__)
         await site.save()
+        if by.role == Role.manager.value:
+            await SiteMembership.insert(SiteMembership(site=site.id, member=by.id))
         await audit.record("site.create", actor=by, device=device, record_type="site",
                            record_id=site.id, site_id=site.id)
     return site.id

@@ -6,7 +6,7 @@ import pytest
 
 from app.audit.tables import AuditEntry
 from app.sites import coordinates
-from app.sites.tables import Site
+from app.sites.tables import Site, SiteMembership
 from tests import factories
 from tests.conftest import fetch_csrf
 
@@ -56,10 +56,22 @@ async def test_an_admin_creates_a_site_with_the_defaults_offered(client, sign_in
     )
 
 
-async def test_only_admins_create_sites(client, sign_in_as, setting):
+async def test_managers_create_sites_and_become_members(client, sign_in_as, setting):
     await sign_in_as(setting["manager"])
-    assert (await client.get("/sites/new")).status_code == 403
-    assert (await post(client, "/sites", site_form())).status_code == 403
+    assert (await client.get("/sites/new")).status_code == 200
+    answer = await post(client, "/sites", site_form())
+    assert answer.status_code == 303
+    site = await Site.objects().get(Site.name == "浦东二期")
+    assert await SiteMembership.exists().where(
+        (SiteMembership.site == site.id) & (SiteMembership.member == setting["manager"].id)
+    )
+
+
+async def test_supervisors_and_executives_do_not_create_sites(client, sign_in_as, setting):
+    for role in ("supervisor", "executive"):
+        await sign_in_as(await factories.user(role))
+        assert (await client.get("/sites/new")).status_code == 403
+        assert (await post(client, "/sites", site_form())).status_code == 403
     assert not await Site.exists().where(Site.name == "浦东二期")
 
 
