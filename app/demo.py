@@ -125,7 +125,9 @@ async def _demo_workers(first: User, crews: list[Crew], pin_hash: str) -> None:
             User(name=name, phone=f"139{n:08d}", role=Role.worker.value, secret_hash=pin_hash)
         )
     await User.insert(*accounts[1:])
-    saved = await User.select(User.id).where(User.role == Role.worker.value).order_by(User.id)
+    # Only the accounts made here: the database may hold other workers already.
+    phones = [account.phone for account in accounts]
+    saved = await User.select(User.id).where(User.phone.is_in(phones)).order_by(User.id)
     secret_key = get_settings().secret_key
     workers = []
     for i, row in enumerate(saved):
@@ -137,7 +139,9 @@ async def _demo_workers(first: User, crews: list[Crew], pin_hash: str) -> None:
             registered_on=start + timedelta(days=i % 20),
         ))
     await Worker.insert(*workers)
-    saved_workers = await Worker.select(Worker.id).order_by(Worker.id)
+    saved_workers = await (
+        Worker.select(Worker.id).where(Worker.account.is_in([row["id"] for row in saved])).order_by(Worker.id)
+    )
     await DayRate.insert(*[
         DayRate(worker=row["id"], amount=Decimal(300 + 10 * (i % 8)), effective_from=start)
         for i, row in enumerate(saved_workers)
