@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 
 from app.accounts.tables import Role
 from app.errors import ValidationFailed
+from app.sites.services import sites_for
 from app.web.access import STAFF, allow, device_of
 from app.web.forms import form_fields, see_other
 from app.web.rendering import form_error, render
@@ -26,13 +27,16 @@ class WorkerController(Controller):
     @get(name="worker_list")
     async def worker_list(
         self, request: Request, q: FromQuery[str] = "", crew: FromQuery[int | None] = None,
-        page: FromQuery[int] = 1,
+        site: FromQuery[int | None] = None, page: FromQuery[int] = 1,
     ) -> Template:
-        rows, total = await services.search_workers(request.user, text=q, crew_id=crew, page=page)
+        rows, total = await services.search_workers(
+            request.user, text=q, crew_id=crew, site_id=site, page=page
+        )
         pages = max(1, -(-total // services.PAGE_SIZE))
         return render(request, "workers/list.html", {
             "workers": rows, "total": total, "page": min(max(page, 1), pages), "pages": pages,
             "q": q, "crew": crew, "crews": await services.crews_for(request.user),
+            "site": site, "sites": await sites_for(request.user),
         })
 
     @get("/new", name="worker_new", guards=[EDITORS])

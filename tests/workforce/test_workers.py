@@ -12,7 +12,7 @@ from app.accounts.tables import User
 from app.audit.tables import AuditEntry
 from app.errors import ValidationFailed
 from app.workforce import id_numbers, services
-from app.workforce.tables import DayRate, Worker
+from app.workforce.tables import Crew, DayRate, Worker
 from tests import factories
 from tests.conftest import fetch_csrf
 
@@ -192,3 +192,13 @@ async def test_workers_without_a_pin_wait_on_the_foremans_list(setting, client, 
     home = await client.get("/", headers=EN)
     assert "Workers without a PIN" in home.text
     assert '<span class="count">1</span>' in home.text
+
+
+async def test_the_list_filters_by_site(setting, client, sign_in_as):
+    await factories.worker(setting["crew"], name="本地工人")
+    await factories.worker(setting["far_crew"], name="远方工人")
+    await sign_in_as(await factories.user("admin"))
+    near_site = (await Crew.objects().get(Crew.id == setting["crew"].id)).site
+    listing = await client.get(f"/workers?site={near_site}", headers=EN)
+    assert "本地工人" in listing.text and "远方工人" not in listing.text
+    assert "远方工人" in (await client.get("/workers", headers=EN)).text
