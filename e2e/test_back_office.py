@@ -22,9 +22,9 @@ RUN = {  # one of everything per language, so the runs do not meet
     "en": {"site": "Jing'an Phase 3", "crew": "抹灰二班", "phone": "1365551", "serial": "2"},
 }
 TEXT = {
-    "zh-CN": {"clean": "文件没有问题", "added": "新增 2 名工人", "bad_phone": "手机号为 1 开头的 11 位数字",
+    "zh-CN": {"clean": "所有行均无误", "added": "新增 2 人", "bad_phone": "手机号为 1 开头的 11 位数字",
               "welcome": "欢迎！请先设置您自己的密码。"},
-    "en": {"clean": "The file is clean", "added": "2 workers added",
+    "en": {"clean": "Every row is right", "added": "2 added",
            "bad_phone": "A phone number has 11 digits",
            "welcome": "Welcome. First choose your own password/PIN."},
 }
@@ -95,7 +95,7 @@ def test_manager_sets_up_a_site_and_a_worker_signs_in(
     }])
     page.locator("form[action$='/preview'] button[type=submit]").click()
     expect(page.locator("main")).to_contain_text(text["clean"])
-    page.locator("form[action*='/roster/import/'] button[type=submit]").click()
+    page.locator("form[action$='/roster/import'] button[type=submit]").click()
     expect(page.locator("main")).to_contain_text(text["added"])
 
     page.goto(f"/workers?q={run['phone']}0001")
