@@ -98,7 +98,8 @@ async def main() -> None:
     content = roster()
     app = create_app()
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench.local", timeout=120) as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench.local", timeout=120,
+                                 headers={"accept-language": "en"}) as client:
         await client.get("/login")
         signed_in = await client.post("/login", data={
             "_csrf_token": client.cookies["fp_csrf"], "phone": ADMIN_PHONE, "secret": PASSWORD,
