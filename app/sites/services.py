@@ -8,12 +8,9 @@ executives see every site and change none ("forbidden").
 
 from __future__ import annotations
 
-from piccolo.query.functions.aggregate import Count
-
 from app.accounts.tables import Role, User
 from app.errors import Forbidden, NotFound
 from app.sites.tables import Area, Site, SiteMembership
-from app.workforce.tables import Crew, Worker
 
 SEES_ALL_SITES = {Role.admin.value, Role.executive.value}
 
@@ -46,20 +43,11 @@ async def site_overview(site_id: int) -> dict:
         .where((Area.site == site_id) & (Area.is_active == True))  # noqa: E712
         .order_by(Area.position)
     )
-    crews = await (
-        Crew.select(Crew.id, Crew.name, Crew.trade, Crew.foreman.name.as_alias("foreman_name"))
-        .where(Crew.site == site_id)
-        .order_by(Crew.name)
-    )
-    counts = await (
-        Worker.select(Worker.crew, Count(Worker.id).as_alias("workers"))
-        .where((Worker.crew.site == site_id) & (Worker.is_active == True))  # noqa: E712
-        .group_by(Worker.crew)
-    )
-    per_crew = {row["crew"]: row["workers"] for row in counts}
-    for crew in crews:
-        crew["workers"] = per_crew.get(crew["id"], 0)
-    return {"areas": areas, "crews": crews, "workers": sum(per_crew.values())}
+    # Imported here: the crews module builds on this one (site access rules).
+    from app.workforce.crews import crews_of
+
+    crews = await crews_of(site_id)
+    return {"areas": areas, "crews": crews, "workers": sum(crew["workers"] for crew in crews)}
 
 
 MANAGES_SITES = {Role.manager.value, Role.admin.value}
