@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from conftest import check_screen, sign_in
 from openpyxl import Workbook
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 MANAGER = ("13800000003", "fieldpost")
 HERE = {"latitude": 31.2397, "longitude": 121.4998, "accuracy": 12}
@@ -44,6 +44,14 @@ def roster(run: dict, *, first_phone: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def upload_roster(page: Page, content: bytes) -> None:
+    page.goto("/roster")
+    page.locator("#roster").set_input_files(
+        files=[{"name": "花名册.xlsx", "mimeType": "application/octet-stream", "buffer": content}]
+    )
+    page.locator("form[action$='/preview'] button[type=submit]").click()
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
@@ -80,20 +88,10 @@ def test_manager_sets_up_a_site_and_a_worker_signs_in(
     expect(page.locator("main")).to_contain_text(run["crew"])
     check_screen(page, f"crews-{locale}")
 
-    page.goto("/roster")
-    page.locator("#roster").set_input_files(files=[{
-        "name": "花名册.xlsx", "mimeType": "application/octet-stream",
-        "buffer": roster(run, first_phone="1365"),
-    }])
-    page.locator("form[action$='/preview'] button[type=submit]").click()
+    upload_roster(page, roster(run, first_phone="1365"))
     expect(page.locator("main")).to_contain_text(text["bad_phone"])
     check_screen(page, f"roster-problems-{locale}")
-    page.goto("/roster")
-    page.locator("#roster").set_input_files(files=[{
-        "name": "花名册.xlsx", "mimeType": "application/octet-stream",
-        "buffer": roster(run, first_phone=f"{run['phone']}0001"),
-    }])
-    page.locator("form[action$='/preview'] button[type=submit]").click()
+    upload_roster(page, roster(run, first_phone=f"{run['phone']}0001"))
     expect(page.locator("main")).to_contain_text(text["clean"])
     page.locator("form[action$='/roster/import'] button[type=submit]").click()
     expect(page.locator("main")).to_contain_text(text["added"])

@@ -15,7 +15,7 @@ from app.errors import ValidationFailed
 from app.sites import areas, members, services, settings
 from app.web.access import MANAGERS, STAFF, allow, device_of
 from app.web.forms import form_fields, see_other
-from app.web.rendering import field_errors, render, updated
+from app.web.rendering import form_error, render, updated
 
 # Executives look at every site's back office; only these change it.
 EDITORS = allow(Role.manager, Role.admin)
@@ -93,7 +93,7 @@ class SiteController(Controller):
 
 def _site_form_error(request: Request, site: dict | None, form: dict, problem: ValidationFailed) -> Template:
     context = _site_form_context(request, site, form)
-    return render(request, "sites/form.html", {**context, "errors": field_errors(problem)}, status_code=422)
+    return form_error(request, "sites/form.html", problem, context)
 
 
 class SiteMemberController(Controller):
@@ -138,8 +138,7 @@ class SiteMemberController(Controller):
 
     async def _error(self, request: Request, site: dict, problem: ValidationFailed) -> Template:
         context = await self._context(request, site)
-        return render(request, "sites/members.html", {**context, "errors": field_errors(problem)},
-                      status_code=422)
+        return form_error(request, "sites/members.html", problem, context)
 
 
 class AreaController(Controller):
@@ -219,5 +218,5 @@ class AreaController(Controller):
                      area_id: int | None = None, **kept: str) -> Template:
         """The list again with the message beside the form that failed, its entry kept."""
         context = await self._context(request, site, area_id)
-        context.update(errors=field_errors(problem), failed=area_id, kept=kept)
-        return render(request, "sites/areas.html", context, status_code=422)
+        context.update(failed=area_id, kept=kept)
+        return form_error(request, "sites/areas.html", problem, context)

@@ -11,7 +11,7 @@ from app.errors import ValidationFailed
 from app.sites import services as sites
 from app.web.access import MANAGERS, STAFF, allow, device_of
 from app.web.forms import form_fields, see_other
-from app.web.rendering import field_errors, render, updated
+from app.web.rendering import form_error, render, updated
 from app.workforce import crews
 
 # A foreman leads a crew but does not set it up: only these change crews.
@@ -35,8 +35,7 @@ class CrewController(Controller):
             await crews.create_crew(request.user, site_id, form, device=device_of(request))
         except ValidationFailed as problem:
             context = await self._context(request, site, form)
-            return render(request, "crews/list.html", {**context, "errors": field_errors(problem)},
-                          status_code=422)
+            return form_error(request, "crews/list.html", problem, context)
         return see_other(request.app.route_reverse("crew_list", site_id=site_id))
 
     @get("/{crew_id:int}", name="crew_edit", guards=[allow(*MANAGERS)])
@@ -57,8 +56,7 @@ class CrewController(Controller):
             await crews.update_crew(request.user, site_id, crew_id, form, device=device_of(request))
         except ValidationFailed as problem:
             context = await self._context(request, site, form, crew)
-            return render(request, "crews/form.html", {**context, "errors": field_errors(problem)},
-                          status_code=422)
+            return form_error(request, "crews/form.html", problem, context)
         return see_other(request.app.route_reverse("crew_list", site_id=site_id))
 
     @staticmethod
@@ -117,5 +115,5 @@ class SubcontractorController(Controller):
     async def _error(self, request: Request, problem: ValidationFailed, subcontractor_id: int | None,
                      name: str) -> Template:
         context = await self._context(request, subcontractor_id)
-        context.update(errors=field_errors(problem), failed=subcontractor_id, kept={"name": name})
-        return render(request, "crews/subcontractors.html", context, status_code=422)
+        context.update(failed=subcontractor_id, kept={"name": name})
+        return form_error(request, "crews/subcontractors.html", problem, context)
