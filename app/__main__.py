@@ -92,6 +92,18 @@ def _jobs(args: argparse.Namespace) -> int:
     return 0 if asyncio.run(run_job(JOBS[args.name], last_runs)) else 1
 
 
+def _ledger(args: argparse.Namespace) -> int:
+    """Walk every site's attendance chain; name the first broken link of each."""
+    from app.checkin.ledger import verify
+
+    broken = asyncio.run(verify(args.site))
+    for link in broken:
+        print(f"BROKEN {link}")
+    if not broken:
+        print("ledger verified: every chain holds" + (f" (site {args.site})" if args.site else ""))
+    return 1 if broken else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app", description="Fieldpost")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -110,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     jobs.add_argument("action", choices=["list", "run-due", "run"])
     jobs.add_argument("name", nargs="?")
     jobs.set_defaults(run=_jobs)
+    ledger = commands.add_parser("ledger", help="attendance ledger: verify the hash chains")
+    ledger.add_argument("action", choices=["verify"])
+    ledger.add_argument("--site", type=int, help="only this site")
+    ledger.set_defaults(run=_ledger)
     args = parser.parse_args(argv)
     return args.run(args)
 

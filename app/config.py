@@ -35,6 +35,10 @@ class Settings:
     sign_in_window_minutes: int
     run_jobs_in_process: bool
     log_level: str
+    # Attendance: an event that reaches the server this long after the phone's tap is flagged.
+    late_sync_minutes: int
+    # HMAC key of the attendance hash chain; kept outside the database on purpose.
+    ledger_key: str
 
     @property
     def is_sqlite(self) -> bool:
@@ -50,11 +54,11 @@ def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key(data_dir: Path) -> str:
-    """Generated once into the data folder so sessions survive restarts."""
-    if value := os.environ.get("SECRET_KEY"):
+def _key(name: str, data_dir: Path) -> str:
+    """From the environment, else generated once into the data folder and kept there."""
+    if value := os.environ.get(name):
         return value
-    path = data_dir / "secret_key"
+    path = data_dir / name.lower()
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(48))
@@ -69,7 +73,7 @@ def load_settings() -> Settings:
         data_dir=data_dir,
         database_url=env("DATABASE_URL", f"sqlite:///{data_dir / 'fieldpost.db'}"),
         redis_url=env("REDIS_URL", ""),
-        secret_key=_secret_key(data_dir),
+        secret_key=_key("SECRET_KEY", data_dir),
         media_dir=Path(env("MEDIA_DIR", str(data_dir / "media"))),
         default_language=env("DEFAULT_LANGUAGE", "zh_CN"),
         host=env("HOST", "127.0.0.1"),
@@ -82,6 +86,8 @@ def load_settings() -> Settings:
         sign_in_window_minutes=int(env("SIGN_IN_WINDOW_MINUTES", "15")),
         run_jobs_in_process=_flag(env("RUN_JOBS_IN_PROCESS", "true")),
         log_level=env("LOG_LEVEL", "INFO"),
+        late_sync_minutes=int(env("LATE_SYNC_MINUTES", "10")),
+        ledger_key=_key("LEDGER_KEY", data_dir),
     )
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from app.accounts.services import hash_secret
 from app.accounts.tables import Role, User
 from app.audit import services as audit
+from app.checkin.posters import ensure_poster
 from app.config import get_settings
 from app.db import write_transaction
 from app.sites.tables import Area, Site, SiteMembership
@@ -91,6 +92,7 @@ async def load_demo_data() -> bool:
             await Area.insert(
                 *[Area(site=site.id, name=name, position=i) for i, name in enumerate(spec["areas"])]
             )
+            await ensure_poster(site.id)
             sites.append(site)
         # The manager, supervisor and foreman work on the first site; the manager on both.
         memberships = [(0, "manager"), (1, "manager"), (0, "supervisor"), (0, "foreman")]

@@ -22,3 +22,20 @@ async def purge_expired_sessions() -> str:
         await store.delete_expired()
         return "swept"
     return "nothing to do"
+
+
+@recurring("forget-old-idempotency-keys", every_s=24 * 3600)
+async def forget_old_idempotency_keys() -> int:
+    from app.outbox.services import forget_old
+
+    return await forget_old()
+
+
+@recurring("close-forgotten-shifts", every_s=3600)
+async def close_forgotten_shifts() -> int:
+    """A shift left open past the longest shift shows as "no check-out" on its day."""
+    from app.checkin.days import refresh_stale_open_days
+    from app.db import write_transaction
+
+    async with write_transaction():
+        return await refresh_stale_open_days()

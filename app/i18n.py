@@ -93,6 +93,17 @@ def format_datetime(value: datetime, timezone: str = DEFAULT_TIMEZONE, style: st
     return dates.format_datetime(value, style, tzinfo=ZoneInfo(timezone), locale=_locale())
 
 
+def format_time(value: datetime, timezone: str = DEFAULT_TIMEZONE) -> str:
+    """Hours and minutes on the 24-hour clock, as building sites read time."""
+    return dates.format_time(value, "HH:mm", tzinfo=ZoneInfo(timezone), locale=_locale())
+
+
+def weekday_names() -> list[str]:
+    """Monday first, as Chinese calendars start the week."""
+    names = dates.get_day_names("abbreviated", locale=_locale())
+    return [names[day] for day in range(7)]
+
+
 def format_date(value: date | datetime, style: str = "medium") -> str:
     return dates.format_date(value, style, locale=_locale())
 

@@ -22,6 +22,12 @@ from app.accounts.routes import AccountController, SignInController
 from app.accounts.staff_routes import StaffController
 from app.accounts.tables import ROLE_LABELS
 from app.audit.routes import AuditController
+from app.checkin import todo as checkin_todo  # noqa: F401  (registers to-do items)
+from app.checkin.attendance_routes import AttendanceController
+from app.checkin.phone_routes import PhoneController
+from app.checkin.poster_routes import PosterController
+from app.checkin.routes import CheckInController
+from app.checkin.services import FLAG_LABELS
 from app.config import ROOT, Settings, get_settings
 from app.db import current_engine
 from app.home.routes import HomeController, ShellController
@@ -56,6 +62,10 @@ CONTROLLERS = [
     AreaController,
     CrewController,
     SubcontractorController,
+    CheckInController,
+    PosterController,
+    PhoneController,
+    AttendanceController,
 ]
 
 
@@ -75,9 +85,11 @@ def template_environment() -> Environment:
         tabs_for=tabs_for,
         role_labels=ROLE_LABELS,
         empty_hints=EMPTY_HINTS,
+        flag_labels=FLAG_LABELS,
+        weekday_names=i18n.weekday_names,
     )
     env.filters.update(
-        datetime=i18n.format_datetime, date=i18n.format_date, number=i18n.format_number
+        datetime=i18n.format_datetime, date=i18n.format_date, time=i18n.format_time, number=i18n.format_number
     )
     return env
 

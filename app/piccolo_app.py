@@ -6,6 +6,8 @@ from piccolo.conf.apps import AppConfig
 
 from app.accounts.tables import SignInFailure, User
 from app.audit.tables import AuditEntry
+from app.checkin.tables import AttendanceDay, AttendanceEvent, LedgerDayHead, Poster, WorkerDevice
+from app.outbox.tables import IdempotencyRecord
 from app.sites.tables import Area, Site, SiteMembership
 from app.workforce.tables import Crew, DayRate, Subcontractor, Worker
 
@@ -23,5 +25,11 @@ APP_CONFIG = AppConfig(
         Worker,
         DayRate,
         AuditEntry,
+        IdempotencyRecord,
+        Poster,
+        WorkerDevice,
+        AttendanceEvent,
+        AttendanceDay,
+        LedgerDayHead,
     ],
 )

@@ -60,6 +60,13 @@ ACTION_LABELS = {
     "worker.update": N_("Worker changed"),
     "worker.reset_pin": N_("PIN reset"),
     "demo_data.load": N_("Demo data loaded"),
+    "poster.create": N_("Check-in poster made"),
+    "poster.regenerate": N_("Check-in poster replaced"),
+    "poster.revoke": N_("Check-in poster taken down"),
+    "device.identify": N_("Phone linked with the PIN"),
+    "device.request": N_("Phone waiting for approval"),
+    "device.approve": N_("Phone approved"),
+    "device.revoke": N_("Phone unlinked"),
 }
 RECORD_LABELS = {
     "user": N_("Account"),
@@ -70,6 +77,7 @@ RECORD_LABELS = {
     "crew": N_("Crew"),
     "subcontractor": N_("Subcontractor"),
     "roster": N_("Roster"),
+    "poster": N_("Check-in poster"),
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
+from litestar.utils.empty import value_or_default
+from litestar.utils.scope.state import ScopeState
 
 from app import i18n
 from app.accounts import services as accounts
@@ -43,6 +45,12 @@ class ShellController(Controller):
     async def offline(self, request: Request) -> Template:
         # Cached by the service worker and shown to anyone: nothing personal on it.
         return render(request, "home/offline.html", {"offline": True})
+
+    @get("/csrf", name="csrf_token", include_in_schema=False)
+    async def csrf_token(self, request: Request) -> Response[dict]:
+        """A fresh token for a page's queued sends: the one in a cached page may be stale."""
+        token = value_or_default(ScopeState.from_scope(request.scope).csrf_token, "")
+        return Response({"token": token}, headers={"cache-control": "no-store"})
 
     @get("/healthz", name="health", include_in_schema=False)
     async def health(self) -> Response[dict]:

@@ -22,6 +22,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from app import i18n
 from app.accounts import services as accounts
 from app.accounts.tables import Role, User
+from app.checkin import devices
 from app.config import get_settings
 
 PUBLIC = {"public": True}
@@ -57,6 +58,11 @@ def device_of(connection: ASGIConnection) -> str:
     return connection.scope.get("state", {}).get("device", "")
 
 
+def worker_device_of(connection: ASGIConnection) -> dict | None:
+    """The remembered phone's record (any status), from its long-lived credential."""
+    return connection.scope.get("state", {}).get("worker_device")
+
+
 class PrincipalMiddleware(ASGIMiddleware):
     """Loads the signed-in user, ends sessions that must end, picks the language."""
 
@@ -69,6 +75,11 @@ class PrincipalMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         connection: ASGIConnection = ASGIConnection(scope)
         user = await self._user(connection)
+        phone = await devices.device_by_secret(connection.cookies.get(devices.COOKIE))
+        connection.state["worker_device"] = phone
+        if user is None and devices.may_check_in(phone):
+            # A remembered phone is its worker's, even after the session ended.
+            user = await accounts.active_user(phone["account_id"])
         scope["user"] = user
         device = connection.cookies.get(DEVICE_COOKIE, "")
         new_device = not (device.isalnum() and 16 <= len(device) <= 64)

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from app import i18n
-from app.errors import Forbidden, NotFound
+from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import N_
 from app.web.access import choose_language
 
@@ -58,10 +58,14 @@ def error_answer(request: Request, exc: Exception) -> Response:
         request.scope["user"] = None
         i18n.set_language(choose_language(request, None))
     title, hint = MESSAGES.get(status, MESSAGES[400 if status < 500 else 500])
+    params: dict = {}
+    if isinstance(exc, DomainError) and exc.message:
+        # The service said what went wrong in words the person can act on.
+        hint, params = exc.message, exc.params
     headers = getattr(exc, "headers", None) or {}
     return Template(
         "errors/page.html",
-        context={"status": status, "title": title, "hint": hint},
+        context={"status": status, "title": title, "hint": hint, "hint_params": params},
         status_code=status,
         headers=headers,
     )

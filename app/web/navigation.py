@@ -24,6 +24,7 @@ TABS = (
     Tab("site_list", N_("Projects"), "site", frozenset(role.value for role in STAFF)),
     Tab("worker_list", N_("Workers"), "people", frozenset(role.value for role in STAFF)),
     Tab("staff_list", N_("Staff"), "key", frozenset({Role.admin.value})),
+    Tab("my_attendance", N_("Attendance"), "clock", frozenset({Role.worker.value})),
     Tab("account", N_("Me"), "person", EVERYONE),
 )
 

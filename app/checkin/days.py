@@ -1,0 +1,89 @@
+"""Day summaries kept up to date from the ledger (SQLite has no named time zones, so
+the site-local dates and hours are worked out here and stored)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from app.checkin.shifts import Day, SitePolicy, Tap, effective_taps, open_shift, summarise
+from app.checkin.tables import AttendanceDay, AttendanceEvent
+from app.sites.tables import Site
+
+# Sites may set a longest shift up to a day; twice that on each side pairs every
+# shift that touches the days being rewritten.
+MARGIN = timedelta(hours=48)
+NEAR = timedelta(hours=24)
+TAP_COLUMNS = (
+    AttendanceEvent.id, AttendanceEvent.site, AttendanceEvent.kind, AttendanceEvent.occurred_at,
+    AttendanceEvent.work_date, AttendanceEvent.flags, AttendanceEvent.corrects,
+)
+
+
+async def policies_for(site_ids: Iterable[int]) -> dict[int, SitePolicy]:
+    rows = await Site.select(Site.id, Site.longest_shift_hours, Site.standard_day_hours).where(
+        Site.id.is_in(list(set(site_ids)) or [0])
+    )
+    return {
+        row["id"]: SitePolicy(
+            longest_shift=timedelta(hours=row["longest_shift_hours"]),
+            standard_day_hours=Decimal(row["standard_day_hours"]),
+        )
+        for row in rows
+    }
+
+
+async def taps_between(worker_id: int, start: datetime, end: datetime) -> list[Tap]:
+    rows = await AttendanceEvent.select(*TAP_COLUMNS).where(
+        (AttendanceEvent.worker == worker_id)
+        & (AttendanceEvent.occurred_at >= start)
+        & (AttendanceEvent.occurred_at <= end)
+    )
+    return effective_taps(rows)
+
+
+async def current_shift(worker_id: int, now: datetime | None = None):
+    """The worker's open shift (any site), or None: decides "check in" or "check out"."""
+    now = now or datetime.now(UTC)
+    taps = await taps_between(worker_id, now - MARGIN, now + NEAR)
+    return open_shift(taps, await policies_for(tap.site for tap in taps), now)
+
+
+def _row(day: Day, policy: SitePolicy) -> AttendanceDay:
+    return AttendanceDay(
+        worker=day.worker, site=day.site, work_date=day.work_date,
+        first_in=day.first_in, last_out=day.last_out, hours=day.hours(),
+        man_days=day.man_days(policy.standard_day_hours), shifts=day.shifts,
+        open_shift=day.open_shift, events=day.events,
+        anomalies=",".join(sorted(day.anomalies)), corrected=day.corrected,
+    )
+
+
+async def refresh_days(worker_id: int, around: datetime, now: datetime | None = None) -> None:
+    """Rewrite the worker's day rows near `around`. Call inside the write transaction."""
+    now = now or datetime.now(UTC)
+    taps = await taps_between(worker_id, around - MARGIN, around + MARGIN)
+    dates: set[date] = {tap.work_date for tap in taps if abs(tap.occurred_at - around) <= NEAR}
+    if not dates:
+        return
+    policies = await policies_for(tap.site for tap in taps)
+    days = summarise(worker_id, taps, policies, now)
+    await AttendanceDay.delete().where(
+        (AttendanceDay.worker == worker_id) & AttendanceDay.work_date.is_in(sorted(dates))
+    )
+    rows = [_row(day, policies[day.site]) for day in days.values() if day.work_date in dates]
+    if rows:
+        await AttendanceDay.insert(*rows)
+
+
+async def refresh_stale_open_days(now: datetime | None = None) -> int:
+    """Shifts left open past the longest shift become "no check-out" without a new event."""
+    now = now or datetime.now(UTC)
+    rows = await AttendanceDay.select(AttendanceDay.worker, AttendanceDay.first_in).where(
+        (AttendanceDay.open_shift == True)  # noqa: E712 (a Piccolo query, not a Python test)
+        & (AttendanceDay.first_in < now - timedelta(hours=12))
+    )
+    for row in rows:
+        await refresh_days(row["worker"], row["first_in"], now)
+    return len(rows)

@@ -1,0 +1,141 @@
+"""Poster check-in: scan, identify once, then one big button.
+
+These routes are public: a phone proves who it is with its remembered-phone
+credential, not a session, because an offline tap may be sent long after the
+session ended.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from app.accounts.tables import Role
+from app.checkin import devices, services
+from app.checkin.posters import PosterInvalid, PosterRevoked, poster_for_token
+from app.errors import DomainError, Forbidden, ValidationFailed
+from app.web.access import PUBLIC, device_of, worker_device_of
+from app.web.forms import form_fields, see_other
+from app.web.rendering import field_errors, form_error, render
+from app.web.sessions import rotate_session, session_data
+
+ECHO = "X-Idempotency-Key"
+
+
+def phone_cookie(secret: str) -> Cookie:
+    return Cookie(
+        key=devices.COOKIE, value=secret, max_age=devices.COOKIE_MAX_AGE, httponly=True,
+        samesite="lax", path="/",
+    )
+
+
+def _mismatch(request: Request, phone: dict | None) -> bool:
+    """Someone else's session on a phone remembered for another worker."""
+    user = request.user
+    return bool(
+        user and phone and devices.may_check_in(phone) and user.role == Role.worker.value
+        and user.id != phone["account_id"]
+    )
+
+
+async def _poster(request: Request, token: str) -> dict | Template:
+    try:
+        return await poster_for_token(token)
+    except (PosterInvalid, PosterRevoked) as problem:
+        status = 410 if isinstance(problem, PosterRevoked) else 404
+        return render(request, "checkin/invalid.html", {"problem": problem}, status_code=status)
+
+
+class CheckInController(Controller):
+    path = "/c/{token:str}"
+    opt = PUBLIC
+
+    @get(name="checkin")
+    async def page(self, request: Request, token: FromPath[str]) -> Template:
+        poster = await _poster(request, token)
+        if isinstance(poster, Template):
+            return poster
+        phone = worker_device_of(request)
+        context = {"poster": poster, "token": token}
+        if _mismatch(request, phone):
+            raise Forbidden(services.MISMATCH)
+        if phone and phone["status"] == "pending":
+            return render(request, "checkin/waiting.html", {**context, "phone": phone})
+        if not devices.may_check_in(phone):
+            return render(request, "checkin/identify.html", {**context, "form": {}, "revoked": bool(phone)})
+        context |= await services.state_of(phone["worker"])
+        return render(request, "checkin/page.html", {**context, "phone": phone, "key": uuid.uuid4()})
+
+    @post(name="checkin_tap")
+    async def tap(self, request: Request, token: FromPath[str]) -> Response | Template | Redirect:
+        poster = await _poster(request, token)
+        if isinstance(poster, Template):
+            return poster
+        phone = worker_device_of(request)
+        if _mismatch(request, phone):
+            raise Forbidden(services.MISMATCH)
+        form = await form_fields(request)
+        key = form.get("idempotency_key", "")
+        echo = {ECHO: key} if key else {}
+        try:
+            tap = services.parse_tap(form)
+            done = await services.record_tap(phone if devices.may_check_in(phone) else None, poster, tap)
+        except ValidationFailed as problem:
+            context = {"poster": poster, "token": token, "errors": field_errors(problem)}
+            return render(request, "checkin/refused.html", context, status_code=422, headers=echo)
+        if not request.headers.get("hx-request"):
+            return see_other(request.app.route_reverse("checkin", token=token))
+        event = await services.event(done.result_id)
+        context = {"poster": poster, "token": token, "event": event, "replayed": done.replayed}
+        context |= await services.state_of(phone["worker"])
+        return render(request, "checkin/page.html", {**context, "phone": phone, "key": uuid.uuid4()},
+                      headers=echo)
+
+    @post("/identify", name="checkin_identify")
+    async def identify(self, request: Request, token: FromPath[str]) -> Template | Redirect:
+        poster = await _poster(request, token)
+        if isinstance(poster, Template):
+            return poster
+        form = await form_fields(request)
+        label = devices.label_from(request.headers.get("user-agent", ""))
+        try:
+            user, secret = await devices.identify(
+                form.get("phone", ""), form.get("pin", ""), fingerprint=device_of(request), label=label
+            )
+        except ValidationFailed as problem:
+            context = {"poster": poster, "token": token, "form": form}
+            return form_error(request, "checkin/identify.html", problem, context)
+        except DomainError as problem:
+            return render(request, "checkin/invalid.html", {"problem": problem}, status_code=403)
+        rotate_session(request)
+        request.set_session(session_data(user.id, user.session_epoch, time.time()))
+        response = see_other(request.app.route_reverse("checkin", token=token))
+        response.cookies.append(phone_cookie(secret))
+        return response
+
+    @post("/approval", name="checkin_ask_approval")
+    async def ask_approval(self, request: Request, token: FromPath[str]) -> Template | Redirect:
+        poster = await _poster(request, token)
+        if isinstance(poster, Template):
+            return poster
+        form = await form_fields(request)
+        label = devices.label_from(request.headers.get("user-agent", ""))
+        try:
+            secret = await devices.request_approval(
+                form.get("phone", ""), fingerprint=device_of(request), label=label
+            )
+        except ValidationFailed as problem:
+            context = {"poster": poster, "token": token, "form": form, "asking": True}
+            return form_error(request, "checkin/identify.html", problem, context)
+        except DomainError as problem:
+            return render(request, "checkin/invalid.html", {"problem": problem}, status_code=403)
+        response = see_other(request.app.route_reverse("checkin", token=token))
+        response.cookies.append(phone_cookie(secret))
+        return response
+
+

@@ -1,0 +1,109 @@
+"""Once and only once: the server half of the offline outbox.
+
+A phone makes an idempotency key when the person taps and sends it with every retry.
+The first request with a key does the action; a repeat gets the same result back; the
+same key with a different payload is refused, since it cannot be the same action.
+Later forms (reports, photos) use `once` the same way check-in does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from app.db import write_transaction
+from app.errors import invalid
+from app.i18n import N_
+from app.outbox.tables import IdempotencyRecord
+
+KEY = re.compile(r"^[A-Za-z0-9-]{16,64}$")
+# Long enough for a phone that was off the network for a fortnight.
+KEEP_DAYS = 60
+
+
+@dataclass(frozen=True)
+class Done:
+    result_type: str
+    result_id: int
+    replayed: bool
+
+
+def check_key(key: str | None) -> str:
+    if not key or not KEY.match(key):
+        raise invalid("idempotency_key", N_("This form is out of date. Reload the page and try again."))
+    return key
+
+
+def payload_hash(payload: Mapping[str, object]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def _existing(scope: str, key: str, digest: str) -> Done | None:
+    found = (
+        await IdempotencyRecord.select(
+            IdempotencyRecord.payload_hash, IdempotencyRecord.result_type, IdempotencyRecord.result_id
+        )
+        .where((IdempotencyRecord.scope == scope) & (IdempotencyRecord.key == key))
+        .first()
+    )
+    if found is None:
+        return None
+    if found["payload_hash"] != digest:
+        raise invalid(
+            "idempotency_key",
+            N_("This was already sent with different content, so it was not saved again."),
+        )
+    return Done(found["result_type"], found["result_id"], replayed=True)
+
+
+async def once(
+    scope: str,
+    key: str,
+    payload: Mapping[str, object],
+    action: Callable[[], Awaitable[tuple[str, int]]],
+) -> Done:
+    """Run `action` (inside the write transaction) unless this key was seen before.
+
+    `action` returns (result type, result id). Two requests racing with one key: the
+    unique index lets one commit; the other rolls back and reads the winner's result.
+    """
+    key = check_key(key)
+    digest = payload_hash(payload)
+    if done := await _existing(scope, key, digest):
+        return done
+    try:
+        async with write_transaction():
+            if done := await _existing(scope, key, digest):
+                return done
+            result_type, result_id = await action()
+            await IdempotencyRecord.insert(
+                IdempotencyRecord(
+                    scope=scope, key=key, payload_hash=digest,
+                    result_type=result_type, result_id=result_id,
+                )
+            )
+    except Exception as error:
+        if not _is_unique_violation(error):
+            raise
+        if done := await _existing(scope, key, digest):
+            return done
+        raise
+    return Done(result_type, result_id, replayed=False)
+
+
+def _is_unique_violation(error: Exception) -> bool:
+    text = f"{type(error).__name__} {error}".lower()
+    return "unique" in text
+
+
+async def forget_old(now: datetime | None = None) -> int:
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=KEEP_DAYS)
+    old = IdempotencyRecord.created_at < cutoff
+    count = await IdempotencyRecord.count().where(old)
+    await IdempotencyRecord.delete().where(old)
+    return count

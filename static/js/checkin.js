@@ -1,0 +1,25 @@
+/* The check-in page: once a tap is safe in the outbox, say so at once and offer the
+   other action, even with no signal. The server's answer replaces this when it comes. */
+(function () {
+  "use strict";
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  document.addEventListener("outbox:queued", function (event) {
+    var form = event.target.closest ? event.target.closest(".tap-form") : null;
+    if (!form) return;
+    var action = form.querySelector("input[name=action]");
+    var done = action.value;
+    var now = new Date();
+    var state = document.querySelector("[data-checkin-state]");
+    if (state) {
+      state.textContent = form.getAttribute("data-saved-" + done)
+        .replace("{time}", pad(now.getHours()) + ":" + pad(now.getMinutes()));
+    }
+    var next = done === "in" ? "out" : "in";
+    action.value = next;
+    var button = form.querySelector("button[type=submit]");
+    button.textContent = form.getAttribute("data-label-" + next);
+    button.className = "tap-button tap-" + next;
+  });
+})();
