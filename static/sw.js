@@ -2,6 +2,10 @@
    for navigations the network cannot answer. The server fills in its settings. */
 const CONFIG = self.__FIELDPOST__;
 const CACHE = "fieldpost-" + CONFIG.version;
+// Pages kept for offline use outlive a new version of the static files.
+const PAGES = "fieldpost-pages";
+// A dead 2G link often neither answers nor fails: give up and use the kept copy.
+const PAGE_TIMEOUT_MS = 4000;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -15,7 +19,8 @@ self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys()
       .then((keys) => Promise.all(
-        keys.filter((key) => key.startsWith("fieldpost-") && key !== CACHE).map((key) => caches.delete(key))
+        keys.filter((key) => key.startsWith("fieldpost-") && key !== CACHE && key !== PAGES)
+          .map((key) => caches.delete(key))
       ))
       .then(() => self.clients.claim())
   );
@@ -38,11 +43,31 @@ async function fromCacheFirst(request) {
   return response;
 }
 
+function keptOffline(url) {
+  return CONFIG.offlinePages.some((prefix) => url.pathname.startsWith(prefix));
+}
+
+function withTimeout(promise, ms) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("timeout")), ms);
+    promise.then((value) => { clearTimeout(timer); resolve(value); },
+                 (error) => { clearTimeout(timer); reject(error); });
+  });
+}
+
 async function navigate(request) {
+  const url = new URL(request.url);
+  const kept = keptOffline(url);
   try {
-    return await fetch(request);
+    const response = await (kept ? withTimeout(fetch(request), PAGE_TIMEOUT_MS) : fetch(request));
+    if (kept && response.ok && response.type === "basic") {
+      const pages = await caches.open(PAGES);
+      await pages.put(url.pathname, response.clone());
+    }
+    return response;
   } catch (error) {
-    return (await caches.match(request)) || (await caches.match(CONFIG.offlineUrl)) || Response.error();
+    const page = kept ? await caches.match(url.pathname, { cacheName: PAGES, ignoreVary: true }) : null;
+    return page || (await caches.match(request)) || (await caches.match(CONFIG.offlineUrl)) || Response.error();
   }
 }
 

@@ -10,9 +10,10 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from app.accounts import services
+from app.checkin import devices
 from app.errors import ValidationFailed
 from app.i18n import LANGUAGES, gettext
-from app.web.access import ANYONE_SIGNED_IN, PUBLIC, device_of, remember_language
+from app.web.access import ANYONE_SIGNED_IN, PUBLIC, device_of, remember_language, worker_device_of
 from app.web.forms import form_fields, local_path, see_other
 from app.web.rendering import form_error, render
 from app.web.sessions import rotate_session, session_data
@@ -96,4 +97,10 @@ class AccountController(Controller):
     async def sign_out(self, request: Request) -> Redirect:
         await services.sign_out(request.user, device_of(request))
         request.clear_session()
-        return see_other(request.app.route_reverse("sign_in"))
+        response = see_other(request.app.route_reverse("sign_in"))
+        phone = worker_device_of(request)
+        if phone:
+            # Signing out on a remembered phone forgets it, or the phone would sign straight back in.
+            await devices.forget(phone["id"], request.user)
+            response.delete_cookie(devices.COOKIE, path="/")
+        return response

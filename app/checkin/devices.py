@@ -181,6 +181,12 @@ async def phones_of(worker_id: int) -> list[dict]:
     )
 
 
+async def forget(device_id: int, by: User) -> None:
+    """The worker signed out on this phone: it must identify again next time."""
+    forgotten = {WorkerDevice.status: DeviceStatus.revoked, WorkerDevice.decided_by: by.id}
+    await WorkerDevice.update(forgotten).where(WorkerDevice.id == device_id)
+
+
 async def touch(device_id: int, poster_id: int, now: datetime | None = None) -> None:
     await WorkerDevice.update(
         {WorkerDevice.last_seen_at: now or datetime.now(UTC), WorkerDevice.last_poster: poster_id}

@@ -84,7 +84,7 @@ class CheckInController(Controller):
         echo = {ECHO: key} if key else {}
         try:
             tap = services.parse_tap(form)
-            done = await services.record_tap(phone if devices.may_check_in(phone) else None, poster, tap)
+            done = await services.record_tap(phone, poster, tap)
         except ValidationFailed as problem:
             context = {"poster": poster, "token": token, "errors": field_errors(problem)}
             return render(request, "checkin/refused.html", context, status_code=422, headers=echo)

@@ -21,7 +21,12 @@ from app.web.access import PUBLIC
 STATIC_DIR = ROOT / "static"
 ONE_YEAR = 365 * 24 * 3600
 # What a phone needs to show any page, and the offline page, without a network.
-PRECACHED = ("css/app.css", "js/app.js", "vendor/htmx.min.js", "icons/icon.svg")
+PRECACHED = (
+    "css/app.css", "js/app.js", "vendor/htmx.min.js", "icons/icon.svg", "js/outbox.js", "js/checkin.js",
+)
+# Pages a phone may need with no signal once it has opened them: the service worker keeps
+# the latest copy of each (the outbox on the page sends what is tapped there later).
+OFFLINE_PAGES = ("/c/",)
 
 
 @cache
@@ -59,6 +64,7 @@ async def service_worker() -> Response[str]:
         "version": assets_version(),
         "precache": [static_url(relative) for relative in PRECACHED],
         "offlineUrl": "/offline",
+        "offlinePages": list(OFFLINE_PAGES),
     }
     body = script.replace("self.__FIELDPOST__", json.dumps(config))
     return Response(

@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.accounts.tables import Role
+from app.checkin import devices
 from app.errors import ValidationFailed
 from app.sites.services import sites_for
 from app.web.access import STAFF, allow, device_of
@@ -56,6 +57,7 @@ class WorkerController(Controller):
     @get("/{worker_id:int}", name="worker_detail")
     async def worker_detail(self, request: Request, worker_id: FromPath[int]) -> Template:
         worker = await services.worker_for(request.user, worker_id)
+        worker["phones"] = await devices.phones_of(worker_id)
         return await self._form(request, worker, _as_form(worker))
 
     @post("/{worker_id:int}", name="worker_update", guards=[EDITORS])
@@ -83,6 +85,7 @@ class WorkerController(Controller):
     ) -> Template:
         context = {
             "worker": worker, "form": form, "crews": await services.crews_for(request.user),
+            "phones": (worker or {}).get("phones", []),
             "can_edit": request.user.role in EDITOR_ROLES,
         }
         if problem:

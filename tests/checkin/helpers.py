@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from app.accounts.tables import User
 from app.checkin.posters import token_of
 from app.checkin.tables import Poster
 from tests import factories
@@ -37,3 +38,13 @@ async def tap(client, token: str, action: str = "in", *, key: str | None = None,
 
 def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+async def worker_with_phone(client, site, token: str, **kwargs):
+    """A worker of `site` whose phone (the client) has identified on the poster."""
+    crew = await factories.crew(site)
+    worker = await factories.worker(crew, **kwargs)
+    account = await User.objects().where(User.id == worker.account).first()
+    answer = await identify(client, token, account.phone)
+    assert answer.status_code == 303, answer.text
+    return worker, account

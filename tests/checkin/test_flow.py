@@ -36,7 +36,9 @@ async def test_identify_once_then_check_in_and_out(client, db):
 
     out = await tap(client, token, "out", latitude="31.23", longitude="121.47", accuracy="10")
     assert out.status_code == 200
-    events = await AttendanceEvent.select(AttendanceEvent.kind, AttendanceEvent.flags).order_by(AttendanceEvent.seq)
+    events = await AttendanceEvent.select(AttendanceEvent.kind, AttendanceEvent.flags).order_by(
+        AttendanceEvent.seq
+    )
     assert [(e["kind"], e["flags"]) for e in events] == [("in", ""), ("out", "")]
     day = await AttendanceDay.select().first()
     assert day["shifts"] == 1 and day["open_shift"] is False
