@@ -74,9 +74,22 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path, seconds: float
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[str]:
-    """The app's own address (http://127.0.0.1:PORT), with the demo data loaded."""
+def server_data() -> Iterator[Path]:
     data = Path(tempfile.mkdtemp(prefix="fieldpost-e2e-"))
+    yield data
+    shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server_db(server: str, server_data: Path) -> Path:
+    """The server's SQLite file, for tests that check what was stored."""
+    return server_data / "fp.db"
+
+
+@pytest.fixture(scope="session")
+def server(server_data: Path) -> Iterator[str]:
+    """The app's own address (http://127.0.0.1:PORT), with the demo data loaded."""
+    data = server_data
     env = {
         **os.environ,
         "DATA_DIR": str(data),
@@ -109,7 +122,6 @@ def server() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
-        shutil.rmtree(data, ignore_errors=True)
 
 
 # --- one relay per phone ------------------------------------------------------------
@@ -125,6 +137,8 @@ class Relay:
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task] = set()
         self.port = 0
+        # Bytes the server sent to this phone: what a page costs on the wire.
+        self.bytes_down = 0
         self._call(self._listen())
 
     @property
@@ -155,11 +169,16 @@ class Relay:
             return
         self._writers.add(upstream_w)
         try:
-            await asyncio.gather(_pump(client_r, upstream_w), _pump(upstream_r, client_w))
+            await asyncio.gather(
+                _pump(client_r, upstream_w), _pump(upstream_r, client_w, self._count_down)
+            )
         finally:
             for writer in (client_w, upstream_w):
                 self._writers.discard(writer)
                 writer.transport.abort()
+
+    def _count_down(self, size: int) -> None:
+        self.bytes_down += size
 
     async def _cut(self) -> None:
         if self._server is None:
@@ -186,9 +205,13 @@ class Relay:
         self.cut()
 
 
-async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pump(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, count: Callable[[int], None] | None = None
+) -> None:
     try:
         while data := await reader.read(65536):
+            if count:
+                count(len(data))
             writer.write(data)
             await writer.drain()
         if writer.can_write_eof():
@@ -312,6 +335,11 @@ def _relay_of(context: BrowserContext) -> Relay:
 def cut() -> Callable[[BrowserContext], None]:
     """`cut(context)`: the server becomes unreachable for that phone only."""
     return lambda context: _relay_of(context).cut()
+
+
+def wire_bytes(context: BrowserContext) -> int:
+    """Bytes the server has sent to this phone so far (headers included)."""
+    return _relay_of(context).bytes_down
 
 
 @pytest.fixture
