@@ -67,6 +67,7 @@ ACTION_LABELS = {
     "device.request": N_("Phone waiting for approval"),
     "device.approve": N_("Phone approved"),
     "device.revoke": N_("Phone unlinked"),
+    "attendance.correct": N_("Attendance corrected"),
 }
 RECORD_LABELS = {
     "user": N_("Account"),
@@ -78,6 +79,7 @@ RECORD_LABELS = {
     "subcontractor": N_("Subcontractor"),
     "roster": N_("Roster"),
     "poster": N_("Check-in poster"),
+    "attendance_event": N_("Attendance record"),
 }
 
 
