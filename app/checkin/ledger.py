@@ -43,14 +43,20 @@ def _canonical_value(value: Any) -> Any:
     return value
 
 
-def canonical(event: Mapping[str, Any]) -> bytes:
-    values = [_canonical_value(event[name]) for name in CHAINED]
+def canonical(event: Mapping[str, Any], corrects_seq: int | None = None) -> bytes:
+    """`corrects` is chained as the corrected event's place in the chain, not its row id,
+    so swapping ids behind the app's back cannot point a correction at another event."""
+    values = [
+        corrects_seq if name == "corrects" else _canonical_value(event[name]) for name in CHAINED
+    ]
     return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def link_hash(prev_hash: str, event: Mapping[str, Any], key: str | None = None) -> str:
+def link_hash(
+    prev_hash: str, event: Mapping[str, Any], key: str | None = None, corrects_seq: int | None = None
+) -> str:
     key = key if key is not None else get_settings().ledger_key
-    message = prev_hash.encode() + b"\n" + canonical(event)
+    message = prev_hash.encode() + b"\n" + canonical(event, corrects_seq)
     return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -79,7 +85,15 @@ async def append(event: dict[str, Any], timezone: str) -> dict[str, Any]:
     await _lock_chain(site_id)
     seq, prev_hash = await chain_head(site_id)
     row = {**event, "seq": seq + 1, "prev_hash": prev_hash}
-    row["hash"] = link_hash(prev_hash, row)
+    corrects_seq = None
+    if event.get("corrects"):
+        corrected = await AttendanceEvent.select(AttendanceEvent.seq).where(
+            (AttendanceEvent.id == event["corrects"]) & (AttendanceEvent.site == site_id)
+        ).first()
+        if corrected is None:
+            raise ValueError("a correction must point at an event of the same site")
+        corrects_seq = corrected["seq"]
+    row["hash"] = link_hash(prev_hash, row, corrects_seq=corrects_seq)
     inserted = await AttendanceEvent.insert(AttendanceEvent(**row)).returning(AttendanceEvent.id)
     row["id"] = inserted[0]["id"]
     day = row["server_time"].astimezone(ZoneInfo(timezone)).date()
@@ -126,14 +140,18 @@ async def verify_site(site_id: int) -> BrokenLink | None:
     """The first broken link of a site's chain, or None when it holds."""
     expected_seq, prev_hash = 1, GENESIS
     hashes: dict[int, str] = {}
+    seq_of_id: dict[int, int] = {}
     async for row in _events_of(site_id):
         if row["seq"] != expected_seq:
             return BrokenLink(site_id, expected_seq, None, "missing: the event was removed")
         if row["prev_hash"] != prev_hash:
             return BrokenLink(site_id, row["seq"], row["id"], "does not follow the previous link")
-        if not hmac.compare_digest(row["hash"], link_hash(prev_hash, row)):
+        # A correction points backwards; an id not seen yet is not the event it was made for.
+        corrects_seq = seq_of_id.get(row["corrects"], -1) if row["corrects"] else None
+        if not hmac.compare_digest(row["hash"], link_hash(prev_hash, row, corrects_seq=corrects_seq)):
             return BrokenLink(site_id, row["seq"], row["id"], "content changed: the hash does not match")
         hashes[row["seq"]] = prev_hash = row["hash"]
+        seq_of_id[row["id"]] = row["seq"]
         expected_seq += 1
     heads = await LedgerDayHead.select().where(LedgerDayHead.site == site_id).order_by(LedgerDayHead.day)
     for head in heads:

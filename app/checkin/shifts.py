@@ -76,7 +76,10 @@ class Day:
 
 
 def effective_taps(events: Iterable[Mapping]) -> list[Tap]:
-    """The events that count, oldest first: corrected ones give way to their correction."""
+    """The events that count, oldest first: corrected ones give way to their correction.
+
+    A "void" correction stays in the list (its day shows it was corrected); shifts skip it.
+    """
     events = list(events)
     replaced = {event["corrects"] for event in events if event.get("corrects")}
     taps = [
@@ -87,7 +90,7 @@ def effective_taps(events: Iterable[Mapping]) -> list[Tap]:
             corrected=bool(event.get("corrects")),
         )
         for event in events
-        if event["id"] not in replaced and event["kind"] in ("in", "out")
+        if event["id"] not in replaced and event["kind"] in ("in", "out", "void")
     ]
     return sorted(taps, key=lambda tap: (tap.occurred_at, tap.id))
 
@@ -103,6 +106,8 @@ def pair(
         return moment - shift.start.occurred_at > policies[shift.start.site].longest_shift
 
     for tap in taps:
+        if tap.kind == "void":
+            continue
         if current and too_long(current, tap.occurred_at):
             current.stale = True
             current = None

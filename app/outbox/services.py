@@ -33,7 +33,7 @@ class Done:
 
 
 def check_key(key: str | None) -> str:
-    if not key or not KEY.match(key):
+    if not key or not KEY.fullmatch(key):
         raise invalid("idempotency_key", N_("This form is out of date. Reload the page and try again."))
     return key
 

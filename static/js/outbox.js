@@ -1,39 +1,33 @@
-/* The offline outbox: what a person taps is kept on the phone (IndexedDB) and sent
-   until the server confirms it, always with the key and clock time of the tap, so the
-   server can tell a replay from a new act. No inline script anywhere (CSP). */
+/* The offline outbox: a tap is kept on the phone (IndexedDB) and sent until the server
+   confirms it, always with the key and clock time of the tap, so a replay is known. */
 (function () {
   "use strict";
   if (window.Outbox) return;
+  var config = { minDelayMs: 2000, maxDelayMs: 300000, timeoutMs: 30000 };
+  var usable = !!window.indexedDB, opening, running, again, againAll, timer, fix, seeking;
 
-  var config = { minDelayMs: 2000, maxDelayMs: 300000, timeoutMs: 30000, csrfUrl: "/csrf" };
-  var usable = !!window.indexedDB;
-  var opening, running, again, againAll, timer, fix, seeking;
-
-  function noop() {}
-  // Surfaces a bug to the console and error reporters without breaking a promise chain.
+  // Surfaces a bug to error reporters without breaking a promise chain.
   function report(error) { setTimeout(function () { throw error; }); }
   function later(ms, value) { return new Promise(function (ok) { setTimeout(ok, ms, value); }); }
   function fire(el, name, detail) {
     el.dispatchEvent(new CustomEvent(name, { bubbles: true, detail: detail }));
   }
 
-  function db() {
-    return opening || (opening = new Promise(function (ok, fail) {
+  function tx(mode, work) {
+    opening = opening || new Promise(function (ok, fail) {
       var open = indexedDB.open("fieldpost-outbox", 1);
       open.onupgradeneeded = function () { open.result.createObjectStore("outbox", { keyPath: "key" }); };
       open.onsuccess = function () {
-        var d = open.result;
+        var db = open.result;
         // Let another tab upgrade the database; the next use reopens it.
-        d.onversionchange = d.onclose = function () { d.close(); opening = null; };
-        ok(d);
+        db.onversionchange = db.onclose = function () { db.close(); opening = null; };
+        ok(db);
       };
       open.onerror = function () { opening = null; fail(open.error); };
-    }));
-  }
-  function tx(mode, work) {
-    return db().then(function (d) {
+    });
+    return opening.then(function (db) {
       return new Promise(function (ok, fail) {
-        var t = d.transaction("outbox", mode), request = work(t.objectStore("outbox"));
+        var t = db.transaction("outbox", mode), request = work(t.objectStore("outbox"));
         t.oncomplete = function () { ok(request.result); };
         t.onerror = t.onabort = function () { fail(t.error); };
       });
@@ -49,9 +43,8 @@
 
   function render(n) {
     document.querySelectorAll("[data-outbox-pending]").forEach(function (el) {
-      var text = (n === 1 && el.getAttribute("data-one")) || el.getAttribute("data-many") || "{n}";
       el.hidden = !n;
-      if (n) el.textContent = text.replace("{n}", n);
+      if (n) el.textContent = ((n === 1 && el.dataset.one) || el.dataset.many || "{n}").replace("{n}", n);
     });
     return n;
   }
@@ -63,15 +56,12 @@
       return (b + 256).toString(16).slice(1);
     }).join("");
   }
-
   function add(url, fields, target) {
-    var now = Date.now();
-    fields.idempotency_key = fields.idempotency_key || newKey();
+    var now = Date.now(), key = fields.idempotency_key = fields.idempotency_key || newKey();
     fields.client_time = fields.client_time || new Date(now).toISOString();
-    var entry = {
-      key: fields.idempotency_key, url: new URL(url, document.baseURI).href, target: target || "",
-      fields: fields, createdAt: now, attempts: 0, nextAt: now
-    };
+    // Stored absolute: it may be sent from another page after a reload.
+    var entry = { key: key, url: new URL(url, document.baseURI).href, target: target || "",
+      fields: fields, createdAt: now, attempts: 0, nextAt: now };
     return put(entry).then(function () { refresh().catch(report); return entry; });
   }
   function enqueue(url, fields, options) {
@@ -82,100 +72,87 @@
   }
 
   function request(url, init) {
-    // A dead 2G link can hold a request for minutes, and every later entry behind it.
-    var stop = window.AbortController && new AbortController(), clock;
-    if (stop) {
-      init.signal = stop.signal;
-      clock = setTimeout(function () { stop.abort(); }, config.timeoutMs);
-    }
-    return fetch(url, init).then(function (r) { clearTimeout(clock); return r; });
+    // A dead 2G link can hold a request, and every entry behind it, for minutes.
+    if (window.AbortSignal && AbortSignal.timeout) init.signal = AbortSignal.timeout(config.timeoutMs);
+    init.credentials = "same-origin";
+    return fetch(url, init);
   }
-
   function send(entry) {
     var status = 0;
-    return request(config.csrfUrl, { credentials: "same-origin", cache: "no-store" })
+    return request("/csrf", { cache: "no-store" })
       .then(function (r) { if (!r.ok) throw r; return r.json(); })
       .then(function (csrf) {
         var body = new URLSearchParams(), f = entry.fields, headers = {
-          "X-Idempotency-Key": entry.key, "X-CSRFToken": csrf.token, "HX-Request": "true"
-        };
-        Object.keys(f).forEach(function (k) { [].concat(f[k]).forEach(function (v) { body.append(k, v); }); });
-        // The token in a page can be stale: this one is from the moment of sending.
+          "X-Idempotency-Key": entry.key, "X-CSRFToken": csrf.token, "HX-Request": "true" };
+        Object.keys(f).forEach(function (k) {
+          [].concat(f[k]).forEach(function (v) { body.append(k, v); });
+        });
+        // A token saved with the page may be stale; this one is from the moment of sending.
         body.set("_csrf_token", csrf.token);
         if (entry.target) headers["HX-Target"] = entry.target;
-        return request(entry.url, {
-          method: "POST", credentials: "same-origin", redirect: "manual", body: body, headers: headers
-        });
+        return request(entry.url, { method: "POST", redirect: "manual", body: body, headers: headers });
       })
       .then(function (r) {
         status = r.status;
         // Only the app echoes the key: a login redirect, a captive portal or a proxy's
-        // page must not count as delivered.
-        if (r.headers.get("X-Idempotency-Key") !== entry.key || !(r.ok || r.status === 422)) throw r;
+        // error page must not count as delivered.
+        if (r.headers.get("X-Idempotency-Key") !== entry.key || !(r.ok || status === 422)) throw r;
         return r.text().then(function (html) {
-          return tx("readwrite", function (s) { return s.delete(entry.key); }).then(function () {
-            return html;
-          });
+          return tx("readwrite", function (s) { return s.delete(entry.key); })
+            .then(function () { return html; });
         });
       })
-      .then(function (html) { show(entry, status, html); }, function () { return retry(entry, status); })
+      .then(function (html) {
+        var el = entry.target && document.getElementById(entry.target);
+        if (el) {
+          el.innerHTML = html;
+          if (window.htmx) window.htmx.process(el);
+          wire(el);
+        }
+        fire(document, status === 422 ? "outbox:refused" : "outbox:sent",
+          { key: entry.key, status: status, url: entry.url });
+      }, function () {
+        var delay = Math.min(config.minDelayMs * Math.pow(2, entry.attempts++), config.maxDelayMs);
+        entry.nextAt = Date.now() + delay * (0.8 + Math.random() * 0.4);
+        return put(entry).then(function () {
+          fire(document, "outbox:retry",
+            { key: entry.key, status: status, attempts: entry.attempts, nextAt: entry.nextAt });
+        });
+      })
       .catch(report);
   }
-  function show(entry, status, html) {
-    var el = entry.target && document.getElementById(entry.target);
-    if (el) {
-      el.innerHTML = html;
-      if (window.htmx) window.htmx.process(el);
-      wire(el);
-    }
-    fire(document, status === 422 ? "outbox:refused" : "outbox:sent",
-      { key: entry.key, status: status, url: entry.url });
-  }
-  function retry(entry, status) {
-    var delay = Math.min(config.minDelayMs * Math.pow(2, entry.attempts), config.maxDelayMs);
-    entry.attempts += 1;
-    entry.nextAt = Date.now() + delay * (0.8 + Math.random() * 0.4);
-    return put(entry).then(function () {
-      fire(document, "outbox:retry",
-        { key: entry.key, status: status, attempts: entry.attempts, nextAt: entry.nextAt });
-    });
-  }
 
+  // One pass at a time; a call during a pass gets the next one. {all: true} ignores back-off.
   function flush(options) {
     var all = !!(options && options.all);
     if (running) {
       againAll = againAll || all;
       return again || (again = running.then(function () {
-        var a = againAll;
-        again = null;
-        againAll = false;
-        return flush({ all: a });
+        var next = { all: againAll };
+        again = againAll = null;
+        return flush(next);
       }));
     }
-    running = exclusive(function () { return pass(all); }).catch(report).then(function () {
-      running = null;
-      return arm();
-    });
+    running = exclusive(function () {
+      return pending().then(function (entries) {
+        var now = Date.now();
+        return entries.reduce(function (chain, e) {
+          return all || e.nextAt <= now ? chain.then(function () { return send(e); }) : chain;
+        }, Promise.resolve());
+      });
+    }).catch(report).then(function () { running = null; return arm(); });
     return running;
   }
   // Two tabs must not send one entry at the same time.
   function exclusive(work) {
     return navigator.locks ? navigator.locks.request("fieldpost-outbox", work) : work();
   }
-  function pass(all) {
-    return pending().then(function (entries) {
-      var now = Date.now();
-      return entries.reduce(function (chain, entry) {
-        return all || entry.nextAt <= now ? chain.then(function () { return send(entry); }) : chain;
-      }, Promise.resolve());
-    });
-  }
   function arm() {
     clearTimeout(timer);
     return pending().then(function (entries) {
       if (!render(entries.length)) return;
       var next = Math.min.apply(Math, entries.map(function (e) { return e.nextAt; }));
-      timer = setTimeout(function () { flush(); }, Math.min(Math.max(next - Date.now(), 50), 30000));
+      timer = setTimeout(flush, Math.min(Math.max(next - Date.now(), 50), 30000));
     }).catch(report);
   }
 
@@ -185,72 +162,59 @@
         { enableHighAccuracy: true, maximumAge: 60000, timeout: 3000 });
     }).then(function (p) { seeking = null; fix = p || fix; return p; }));
   }
-  function whereabouts() {
-    if (!navigator.geolocation) return Promise.resolve(null);
+  function whereabouts(form) {
+    if (!form.hasAttribute("data-outbox-geolocate") || !navigator.geolocation) return Promise.resolve(null);
     if (fix && Date.now() - fix.timestamp < 120000) return Promise.resolve(fix);
-    // A permission prompt nobody answers would hold the tap forever.
+    // A permission prompt nobody answers must not hold the tap.
     return Promise.race([locate(), later(3000, null)]);
   }
-
   function wire(root) {
-    var sel = "form[data-outbox-geolocate]";
-    if (navigator.geolocation && ((root.matches && root.matches(sel)) || root.querySelector(sel))) {
-      locate();
-    }
+    var geo = "form[data-outbox-geolocate]";
+    if (navigator.geolocation && ((root.matches && root.matches(geo)) || root.querySelector(geo))) locate();
     refresh().catch(report);
   }
 
   function submitted(event) {
-    var form = event.target, submitter = event.submitter, fields = {};
+    var form = event.target, submitter = event.submitter, fields = {}, buttons;
     if (!usable || !form.matches("form[data-outbox]")) return;
     event.preventDefault();
     // Ahead of htmx, which would post a boosted form a second time.
     event.stopImmediatePropagation();
-    if (form.getAttribute("aria-busy") === "true") return;
+    if (form.getAttribute("aria-busy")) return;
     new FormData(form).forEach(function (v, k) {
       if (typeof v === "string" && k !== "_csrf_token") fields[k] = k in fields ? [].concat(fields[k], v) : v;
     });
     if (submitter && submitter.name) fields[submitter.name] = submitter.value;
     fields.idempotency_key = newKey();
     fields.client_time = new Date().toISOString();
-    var buttons = [].filter.call(form.elements, function (el) {
-      return (el.type === "submit" || el.type === "image") && !el.disabled;
+    buttons = [].filter.call(form.elements, function (el) {
+      return /submit|image/.test(el.type) && !el.disabled;
     });
-    function release() {
-      form.removeAttribute("aria-busy");
-      buttons.forEach(function (b) { b.disabled = false; });
+    function hold(on) {
+      form[on ? "setAttribute" : "removeAttribute"]("aria-busy", "true");
+      buttons.forEach(function (b) { b.disabled = on; });
     }
-    form.setAttribute("aria-busy", "true");
-    buttons.forEach(function (b) { b.disabled = true; });
-    (form.hasAttribute("data-outbox-geolocate") ? whereabouts() : Promise.resolve(null))
-      .then(function (p) {
-        if (p) {
-          fields.latitude = String(p.coords.latitude);
-          fields.longitude = String(p.coords.longitude);
-          fields.accuracy = String(p.coords.accuracy);
-        }
-        return add(form.getAttribute("action") || location.href, fields, form.getAttribute("data-outbox-target"));
-      })
-      .then(function (entry) {
-        fire(form, "outbox:queued", { key: entry.key, fields: fields });
-        // Held a moment longer so a nervous second tap does not become a second entry.
-        return Promise.all([flush(), later(1000)]).then(release);
-      }, function () {
-        // This browser cannot keep it (private mode, disk full): post the form as it is.
-        usable = false;
-        release();
-        if (form.requestSubmit) form.requestSubmit(submitter && submitter.form === form ? submitter : null);
-        else form.submit();
-      })
-      .catch(report);
+    hold(true);
+    whereabouts(form).then(function (p) {
+      if (p) ["latitude", "longitude", "accuracy"].forEach(function (k) { fields[k] = String(p.coords[k]); });
+      var action = form.getAttribute("action") || location.href;
+      return add(action, fields, form.getAttribute("data-outbox-target"));
+    }).then(function (entry) {
+      fire(form, "outbox:queued", { key: entry.key, fields: fields });
+      // Held a moment longer, so a nervous second tap does not become a second entry.
+      return Promise.all([flush(), later(1000)]).then(function () { hold(false); });
+    }, function () {
+      // This browser cannot keep it (private mode, disk full): post the form as it is.
+      usable = false;
+      hold(false);
+      if (form.requestSubmit) form.requestSubmit(submitter && submitter.form === form ? submitter : null);
+      else form.submit();
+    }).catch(report);
   }
 
-  function start() {
-    wire(document);
-    flush({ all: true });
-  }
+  function start() { wire(document); flush({ all: true }); }
   if (usable) {
-    db().catch(function () { usable = false; });
+    count().catch(function () { usable = false; });
     document.addEventListener("submit", submitted, true);
     document.addEventListener("htmx:load", function (e) { wire((e.detail && e.detail.elt) || e.target); });
     window.addEventListener("online", function () { flush({ all: true }); });
@@ -260,7 +224,6 @@
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
     else start();
   }
-
   window.Outbox = {
     config: config, enqueue: enqueue, flush: flush, pending: pending, count: count, refresh: refresh
   };

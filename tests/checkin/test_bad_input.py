@@ -143,6 +143,7 @@ async def test_unreadable_fields_are_refused_and_nothing_is_recorded(client, db,
     token = await poster_token(site)
     await worker_with_phone(client, site, token)
     client.headers.update(EN)
+    fields = dict(fields)
     key = fields.pop("idempotency_key", None)
     answer = await tap(client, token, "in", key=key, **fields)
     assert answer.status_code == 422
