@@ -34,11 +34,14 @@
     });
   }
   function pending() {
+    if (!usable) return Promise.resolve([]);
     return tx("readonly", function (s) { return s.getAll(); }).then(function (all) {
       return all.sort(function (a, b) { return a.createdAt - b.createdAt; });
     });
   }
-  function count() { return tx("readonly", function (s) { return s.count(); }); }
+  function count() {
+    return usable ? tx("readonly", function (s) { return s.count(); }) : Promise.resolve(0);
+  }
   function put(entry) { return tx("readwrite", function (s) { return s.put(entry); }); }
 
   function render(n) {
@@ -111,18 +114,22 @@
         }
         fire(document, status === 422 ? "outbox:refused" : "outbox:sent",
           { key: entry.key, status: status, url: entry.url });
+        return true;
       }, function () {
         var delay = Math.min(config.minDelayMs * Math.pow(2, entry.attempts++), config.maxDelayMs);
         entry.nextAt = Date.now() + delay * (0.8 + Math.random() * 0.4);
         return put(entry).then(function () {
           fire(document, "outbox:retry",
             { key: entry.key, status: status, attempts: entry.attempts, nextAt: entry.nextAt });
+          return false;
         });
       })
-      .catch(report);
+      .catch(function (error) { report(error); return false; });
   }
 
   // One pass at a time; a call during a pass gets the next one. {all: true} ignores back-off.
+  // Entries go in the order they were made and a failure stops the pass: a check-out
+  // must not reach the server before the check-in it closes.
   function flush(options) {
     var all = !!(options && options.all);
     if (running) {
@@ -136,9 +143,10 @@
     running = exclusive(function () {
       return pending().then(function (entries) {
         var now = Date.now();
+        if (!all && !entries.some(function (e) { return e.nextAt <= now; })) return;
         return entries.reduce(function (chain, e) {
-          return all || e.nextAt <= now ? chain.then(function () { return send(e); }) : chain;
-        }, Promise.resolve());
+          return chain.then(function (sent) { return sent && send(e); });
+        }, Promise.resolve(true));
       });
     }).catch(report).then(function () { running = null; return arm(); });
     return running;
