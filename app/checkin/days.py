@@ -60,14 +60,23 @@ def _row(day: Day, policy: SitePolicy) -> AttendanceDay:
     )
 
 
-async def refresh_days(worker_id: int, around: datetime, now: datetime | None = None) -> None:
-    """Rewrite the worker's day rows near `around`. Call inside the write transaction."""
+async def refresh_days(
+    worker_id: int, around: datetime, now: datetime | None = None, *,
+    taps: list[Tap] | None = None, policies: dict[int, SitePolicy] | None = None,
+) -> None:
+    """Rewrite the worker's day rows near `around`. Call inside the write transaction.
+
+    A caller that already holds the worker's taps within MARGIN of `around` (and their
+    sites' policies) passes them to save the reads.
+    """
     now = now or datetime.now(UTC)
-    taps = await taps_between(worker_id, around - MARGIN, around + MARGIN)
+    if taps is None:
+        taps = await taps_between(worker_id, around - MARGIN, around + MARGIN)
     dates: set[date] = {tap.work_date for tap in taps if abs(tap.occurred_at - around) <= NEAR}
     if not dates:
         return
-    policies = await policies_for(tap.site for tap in taps)
+    if policies is None:
+        policies = await policies_for(tap.site for tap in taps)
     days = summarise(worker_id, taps, policies, now)
     await AttendanceDay.delete().where(
         (AttendanceDay.worker == worker_id) & AttendanceDay.work_date.is_in(sorted(dates))

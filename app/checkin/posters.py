@@ -48,6 +48,8 @@ async def poster_for_token(token: str) -> dict:
         await Poster.select(
             Poster.all_columns(), Poster.site.name.as_alias("site_name"),
             Poster.site.timezone.as_alias("site_timezone"), Poster.site.is_active.as_alias("site_active"),
+            Poster.site.latitude.as_alias("site_latitude"), Poster.site.longitude.as_alias("site_longitude"),
+            Poster.site.radius_m.as_alias("site_radius_m"),
         )
         .where(Poster.code == match.group(1))
         .first()

@@ -84,15 +84,13 @@ class CheckInController(Controller):
         echo = {ECHO: key} if key else {}
         try:
             tap = services.parse_tap(form)
-            done = await services.record_tap(phone, poster, tap)
+            recorded = await services.record_tap(phone, poster, tap)
         except ValidationFailed as problem:
             context = {"poster": poster, "token": token, "errors": field_errors(problem)}
             return render(request, "checkin/refused.html", context, status_code=422, headers=echo)
         if not request.headers.get("hx-request"):
             return see_other(request.app.route_reverse("checkin", token=token))
-        event = await services.event(done.result_id)
-        context = {"poster": poster, "token": token, "event": event, "replayed": done.replayed}
-        context |= await services.state_of(phone["worker"])
+        context = {"poster": poster, "token": token, "event": recorded.event, **recorded.state}
         return render(request, "checkin/page.html", {**context, "phone": phone, "key": uuid.uuid4()},
                       headers=echo)
 

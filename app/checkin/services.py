@@ -9,14 +9,14 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.checkin import devices, ledger
-from app.checkin.days import current_shift, refresh_days
+from app.checkin.days import MARGIN, current_shift, policies_for, refresh_days, taps_between
+from app.checkin.shifts import Tap, open_shift
 from app.checkin.tables import AttendanceEvent
 from app.config import get_settings
 from app.errors import Forbidden, ValidationFailed
 from app.i18n import N_
 from app.outbox.services import Done, once
 from app.sites.coordinates import distance_m
-from app.sites.tables import Site
 
 SCOPE = "attendance"
 # A second tap of the same button this soon is the same tap (no key shared: no-JS forms).
@@ -119,30 +119,46 @@ def local_date(moment: datetime, timezone: str) -> date:
     return moment.astimezone(ZoneInfo(timezone)).date()
 
 
-async def _double_tap(worker_id: int, kind: str, site_id: int, now: datetime) -> int | None:
-    last = (
-        await AttendanceEvent.select(AttendanceEvent.id, AttendanceEvent.kind, AttendanceEvent.site)
-        .where((AttendanceEvent.worker == worker_id) & (AttendanceEvent.server_time > now - DOUBLE_TAP))
-        .order_by(AttendanceEvent.server_time, ascending=False)
-        .first()
-    )
-    if last and last["kind"] == kind and last["site"] == site_id:
-        return last["id"]
+@dataclass
+class Recorded:
+    """What the phone is told: the event, and what the button offers next."""
+
+    done: Done
+    event: dict | None = None
+    state: dict | None = None
+
+
+def _double_tap(taps: list[Tap], kind: str, site_id: int, moment: datetime) -> int | None:
+    earlier = [tap for tap in taps if tap.occurred_at <= moment]
+    last = earlier[-1] if earlier else None
+    if last and last.kind == kind and last.site == site_id and moment - last.occurred_at < DOUBLE_TAP:
+        return last.id
     return None
 
 
-async def _append_tap(device: dict, poster: dict, tap: TapInput, now: datetime) -> tuple[str, int]:
-    worker_id = device["worker"]
-    site = await Site.select(
-        Site.id, Site.timezone, Site.latitude, Site.longitude, Site.radius_m
-    ).where(Site.id == poster["site"]).first()
-    if repeat := await _double_tap(worker_id, tap.action, site["id"], now):
-        return "attendance_event", repeat
+def _site_of(poster: Mapping) -> dict:
+    return {
+        "id": poster["site"], "name": poster["site_name"], "timezone": poster["site_timezone"],
+        "latitude": poster["site_latitude"], "longitude": poster["site_longitude"],
+        "radius_m": poster["site_radius_m"],
+    }
+
+
+async def _append_tap(
+    device: dict, poster: dict, tap: TapInput, now: datetime, answer: Recorded
+) -> tuple[str, int]:
+    worker_id, site = device["worker"], _site_of(poster)
     occurred_at, flags = judge_time(tap.client_time, now)
+    # One read of the worker's taps around this one serves the double-tap rule, the
+    # open shift and the day summaries.
+    taps = await taps_between(worker_id, occurred_at - MARGIN, occurred_at + MARGIN)
+    if repeat := _double_tap(taps, tap.action, site["id"], occurred_at):
+        return "attendance_event", repeat
+    policies = await policies_for({tap.site for tap in taps} | {site["id"]})
     flags |= judge_place(site, tap)
     if device["home_site"] is not None and device["home_site"] != site["id"]:
         flags.add("visiting")
-    shift = await current_shift(worker_id, occurred_at)
+    shift = open_shift([t for t in taps if t.occurred_at <= occurred_at], policies, occurred_at)
     work_date = local_date(occurred_at, site["timezone"])
     if tap.action == "out":
         if shift is None:
@@ -160,12 +176,22 @@ async def _append_tap(device: dict, poster: dict, tap: TapInput, now: datetime) 
         },
         site["timezone"],
     )
-    await refresh_days(worker_id, occurred_at, now)
+    new = Tap(row["id"], site["id"], tap.action, occurred_at, work_date, frozenset(flags))
+    taps = sorted([*taps, new], key=lambda t: (t.occurred_at, t.id))
+    await refresh_days(worker_id, occurred_at, now, taps=taps, policies=policies)
     await devices.touch(device["id"], poster["id"], now)
+    event = {**row, "site_name": site["name"], "timezone": site["timezone"]}
+    answer.event = event
+    answer.state = (
+        {"action": "out", "open_since": event, "last": event} if tap.action == "in"
+        else {"action": "in", "open_since": None, "last": event}
+    )
     return "attendance_event", row["id"]
 
 
-async def record_tap(device: dict | None, poster: dict, tap: TapInput, now: datetime | None = None) -> Done:
+async def record_tap(
+    device: dict | None, poster: dict, tap: TapInput, now: datetime | None = None
+) -> Recorded:
     """Record a tap once, whatever the network did to it on the way."""
     if device is None or device["status"] != "active":
         raise Forbidden(N_("This phone is not linked to a worker. Identify yourself first."))
@@ -173,7 +199,15 @@ async def record_tap(device: dict | None, poster: dict, tap: TapInput, now: date
         raise Forbidden(N_("Your account is disabled. Ask your foreman."))
     now = now or datetime.now(UTC)
     payload = tap.payload(device["worker"], poster["id"])
-    return await once(SCOPE, tap.idempotency_key, payload, lambda: _append_tap(device, poster, tap, now))
+    answer = Recorded(done=None)  # type: ignore[arg-type]
+    answer.done = await once(
+        SCOPE, tap.idempotency_key, payload, lambda: _append_tap(device, poster, tap, now, answer)
+    )
+    if answer.done.replayed or answer.event is None:
+        # A repeat (or a double tap): tell the phone what is stored now.
+        answer.event = await event(answer.done.result_id)
+        answer.state = await state_of(device["worker"])
+    return answer
 
 
 EVENT_COLUMNS = (

@@ -74,8 +74,6 @@ async def once(
     """
     key = check_key(key)
     digest = payload_hash(payload)
-    if done := await _existing(scope, key, digest):
-        return done
     try:
         async with write_transaction():
             if done := await _existing(scope, key, digest):

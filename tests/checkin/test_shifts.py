@@ -354,7 +354,7 @@ async def tap_at(device: dict, poster: dict, action: str, when: datetime, *, cli
     sent = TapInput(
         action, str(uuid.uuid4()), when if client_time == "now" else client_time, 31.23, 121.47, 10.0
     )
-    return await record_tap(device, poster, sent, now=when)
+    return (await record_tap(device, poster, sent, now=when)).done
 
 
 async def event_row(event_id: int) -> dict:
