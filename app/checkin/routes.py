@@ -25,6 +25,11 @@ from app.web.rendering import field_errors, form_error, render
 from app.web.sessions import rotate_session, session_data
 
 ECHO = "X-Idempotency-Key"
+# Taps being worked on at once in this process. Beyond it a tap is told to come back
+# (503, Retry-After): the phone's outbox keeps it, and the server keeps answering the
+# taps it has instead of collapsing under ones whose phones have given up waiting.
+MAX_TAPS_IN_FLIGHT = 48
+_in_flight = 0
 
 
 def phone_cookie(secret: str) -> Cookie:
@@ -73,6 +78,16 @@ class CheckInController(Controller):
 
     @post(name="checkin_tap")
     async def tap(self, request: Request, token: FromPath[str]) -> Response | Template | Redirect:
+        global _in_flight  # noqa: PLW0603  (one counter per process, on one event loop)
+        if _in_flight >= MAX_TAPS_IN_FLIGHT:
+            return Response(b"busy", status_code=503, headers={"Retry-After": "5"})
+        _in_flight += 1
+        try:
+            return await self._tap(request, token)
+        finally:
+            _in_flight -= 1
+
+    async def _tap(self, request: Request, token: str) -> Response | Template | Redirect:
         poster = await _poster(request, token)
         if isinstance(poster, Template):
             return poster

@@ -51,7 +51,10 @@ def error_answer(request: Request, exc: Exception) -> Response:
     status = _status_of(exc)
     if status == 401:
         return _sign_in_redirect(request)
-    if status >= 500:
+    if status >= 500 and "client disconnected" in str(exc):
+        # The phone gave up (or lost signal) while sending: not a fault here; its outbox retries.
+        log.info("client left during %s %s", request.method, request.url.path)
+    elif status >= 500:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if "user" not in request.scope:
         # Unmatched routes skip the route middleware: pick the language here.

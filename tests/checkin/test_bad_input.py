@@ -216,3 +216,16 @@ async def test_checking_in_at_another_site_is_visiting(client, db):
     token = await poster_token(other)
     await tap(client, token, "in", latitude="31.23", longitude="121.47")
     assert [e["flags"] for e in await events()] == ["visiting"]
+
+
+async def test_taps_beyond_what_the_server_can_take_are_told_to_come_back(client, db, monkeypatch):
+    from app.checkin import routes  # noqa: PLC0415
+
+    site = await factories.site()
+    token = await poster_token(site)
+    await worker_with_phone(client, site, token)
+    monkeypatch.setattr(routes, "_in_flight", routes.MAX_TAPS_IN_FLIGHT)
+    answer = await tap(client, token, "in")
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
+    assert "x-idempotency-key" not in answer.headers
+    assert await events() == []
