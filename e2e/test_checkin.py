@@ -19,7 +19,7 @@ CHECKED_IN = {"zh-CN": "已上班打卡", "en": "Checked in"}
 CHECKED_OUT = {"zh-CN": "已下班打卡", "en": "Checked out"}
 CHECK_IN = {"zh-CN": "上班打卡", "en": "Check in"}
 CHECK_OUT = {"zh-CN": "下班打卡", "en": "Check out"}
-WAITING = {"zh-CN": "1 条待上传", "en": "1 waiting to send"}
+MY_ATTENDANCE = {"zh-CN": "我的考勤", "en": "My attendance"}
 
 
 def poster_url(manager: Page, locale: str = "en") -> str:
@@ -28,6 +28,7 @@ def poster_url(manager: Page, locale: str = "en") -> str:
     manager.goto("/sites")
     manager.get_by_role("link", name=re.compile("浦东滨江花园二期")).first.click()
     manager.get_by_role("link", name=re.compile("Check-in posters|考勤二维码海报")).click()
+    check_screen(manager, "posters-en")
     manager.get_by_role("link", name=re.compile("^(Print|打印)$")).first.click()
     return manager.locator(".url").inner_text().strip()
 
@@ -90,6 +91,13 @@ def test_scan_identify_once_check_in_reload_check_out(
     expect(page.locator(".tap-button")).to_have_text(CHECK_IN[locale])
     assert [e["kind"] for e in events_of(server_db, phone)] == ["in", "out"]
     assert [e["flags"] for e in events_of(server_db, phone)] == ["", ""]
+
+    page.get_by_role("link", name=MY_ATTENDANCE[locale]).first.click()
+    expect(page.locator(".calendar td.worked")).to_have_count(1)
+    check_screen(page, f"attendance-month-{locale}")
+    page.locator(".calendar td.worked a").click()
+    expect(page.locator("#day-detail .events li")).to_have_count(2)
+    check_screen(page, f"attendance-day-{locale}")
 
 
 def test_offline_taps_wait_on_the_phone_and_arrive_once_flagged_late(

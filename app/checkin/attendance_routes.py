@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get
 from litestar.params import FromPath, FromQuery
@@ -13,6 +14,7 @@ from app.checkin import attendance, services
 from app.checkin.posters import token_of
 from app.checkin.tables import Poster
 from app.errors import NotFound, ValidationFailed
+from app.i18n import DEFAULT_TIMEZONE
 from app.web.access import allow, worker_device_of
 from app.web.rendering import field_errors, render
 from app.workforce.tables import Worker
@@ -43,7 +45,8 @@ class AttendanceController(Controller):
     @get(name="my_attendance")
     async def month(self, request: Request, month: FromQuery[str] = "") -> Template:
         worker_id = await _worker_id(request)
-        today = datetime.now(UTC).date()
+        # Building sites count days on the local clock, not UTC.
+        today = datetime.now(ZoneInfo(DEFAULT_TIMEZONE)).date()
         errors = {}
         try:
             first = attendance.parse_month(month, today)
