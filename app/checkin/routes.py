@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
@@ -111,44 +112,40 @@ class CheckInController(Controller):
 
     @post("/identify", name="checkin_identify")
     async def identify(self, request: Request, token: FromPath[str]) -> Template | Redirect:
-        poster = await _poster(request, token)
-        if isinstance(poster, Template):
-            return poster
-        form = await form_fields(request)
-        label = devices.label_from(request.headers.get("user-agent", ""))
-        try:
+        async def by_pin(form: dict, fingerprint: str, label: str) -> str:
             user, secret = await devices.identify(
-                form.get("phone", ""), form.get("pin", ""), fingerprint=device_of(request), label=label
+                form.get("phone", ""), form.get("pin", ""), fingerprint=fingerprint, label=label
             )
-        except ValidationFailed as problem:
-            context = {"poster": poster, "token": token, "form": form}
-            return form_error(request, "checkin/identify.html", problem, context)
-        except DomainError as problem:
-            return render(request, "checkin/invalid.html", {"problem": problem}, status_code=403)
-        rotate_session(request)
-        request.set_session(session_data(user.id, user.session_epoch, time.time()))
-        response = see_other(request.app.route_reverse("checkin", token=token))
-        response.cookies.append(phone_cookie(secret))
-        return response
+            rotate_session(request)
+            request.set_session(session_data(user.id, user.session_epoch, time.time()))
+            return secret
+
+        return await _remember_phone(request, token, by_pin, asking=False)
 
     @post("/approval", name="checkin_ask_approval")
     async def ask_approval(self, request: Request, token: FromPath[str]) -> Template | Redirect:
-        poster = await _poster(request, token)
-        if isinstance(poster, Template):
-            return poster
-        form = await form_fields(request)
-        label = devices.label_from(request.headers.get("user-agent", ""))
-        try:
-            secret = await devices.request_approval(
-                form.get("phone", ""), fingerprint=device_of(request), label=label
-            )
-        except ValidationFailed as problem:
-            context = {"poster": poster, "token": token, "form": form, "asking": True}
-            return form_error(request, "checkin/identify.html", problem, context)
-        except DomainError as problem:
-            return render(request, "checkin/invalid.html", {"problem": problem}, status_code=403)
-        response = see_other(request.app.route_reverse("checkin", token=token))
-        response.cookies.append(phone_cookie(secret))
-        return response
+        async def by_foreman(form: dict, fingerprint: str, label: str) -> str:
+            return await devices.request_approval(form.get("phone", ""), fingerprint=fingerprint, label=label)
+
+        return await _remember_phone(request, token, by_foreman, asking=True)
 
 
+async def _remember_phone(
+    request: Request, token: str, bind: Callable[[dict, str, str], Awaitable[str]], *, asking: bool
+) -> Template | Redirect:
+    """Link this phone (at once with the PIN, or waiting for the foreman) and remember it."""
+    poster = await _poster(request, token)
+    if isinstance(poster, Template):
+        return poster
+    form = await form_fields(request)
+    label = devices.label_from(request.headers.get("user-agent", ""))
+    try:
+        secret = await bind(form, device_of(request), label)
+    except ValidationFailed as problem:
+        context = {"poster": poster, "token": token, "form": form, "asking": asking}
+        return form_error(request, "checkin/identify.html", problem, context)
+    except DomainError as problem:
+        return render(request, "checkin/invalid.html", {"problem": problem}, status_code=403)
+    response = see_other(request.app.route_reverse("checkin", token=token))
+    response.cookies.append(phone_cookie(secret))
+    return response
