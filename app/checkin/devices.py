@@ -36,6 +36,11 @@ DEVICE_COLUMNS = (
     WorkerDevice.worker.left_on.as_alias("left_on"),
     WorkerDevice.worker.account.is_active.as_alias("account_active"),
     WorkerDevice.worker.crew.site.as_alias("home_site"),
+    # The whole account rides along: a remembered phone signs its worker in with no second read.
+    *(
+        getattr(WorkerDevice.worker.account, column._meta.name).as_alias(f"account__{column._meta.name}")
+        for column in User._meta.columns
+    ),
 )
 
 
@@ -57,6 +62,14 @@ async def device_by_secret(secret: str | None) -> dict | None:
     return await (
         WorkerDevice.select(*DEVICE_COLUMNS).where(WorkerDevice.secret_hash == _hash(secret)).first()
     )
+
+
+def account_of(device: dict) -> User:
+    """The worker's account, as read with the phone."""
+    prefix = "account__"
+    user = User(**{key[len(prefix):]: value for key, value in device.items() if key.startswith(prefix)})
+    user._exists_in_db = True
+    return user
 
 
 def may_check_in(device: dict | None) -> bool:

@@ -79,7 +79,7 @@ class PrincipalMiddleware(ASGIMiddleware):
         connection.state["worker_device"] = phone
         if user is None and devices.may_check_in(phone):
             # A remembered phone is its worker's, even after the session ended.
-            user = await accounts.active_user(phone["account_id"])
+            user = devices.account_of(phone)
         scope["user"] = user
         device = connection.cookies.get(DEVICE_COOKIE, "")
         new_device = not (device.isalnum() and 16 <= len(device) <= 64)
