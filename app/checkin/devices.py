@@ -30,11 +30,7 @@ MAX_PENDING = 3
 DEVICE_COLUMNS = (
     WorkerDevice.id, WorkerDevice.status, WorkerDevice.worker, WorkerDevice.label,
     WorkerDevice.last_poster, WorkerDevice.created_at, WorkerDevice.last_seen_at,
-    WorkerDevice.worker.account.as_alias("account_id"),
-    WorkerDevice.worker.account.name.as_alias("worker_name"),
     WorkerDevice.worker.is_active.as_alias("worker_active"),
-    WorkerDevice.worker.left_on.as_alias("left_on"),
-    WorkerDevice.worker.account.is_active.as_alias("account_active"),
     WorkerDevice.worker.crew.site.as_alias("home_site"),
     # The whole account rides along: a remembered phone signs its worker in with no second read.
     *(
@@ -75,7 +71,7 @@ def account_of(device: dict) -> User:
 def may_check_in(device: dict | None) -> bool:
     return bool(
         device and device["status"] == DeviceStatus.active and device["worker_active"]
-        and device["account_active"]
+        and device["account__is_active"]
     )
 
 

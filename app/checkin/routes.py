@@ -45,7 +45,7 @@ def _mismatch(request: Request, phone: dict | None) -> bool:
     user = request.user
     return bool(
         user and phone and devices.may_check_in(phone) and user.role == Role.worker.value
-        and user.id != phone["account_id"]
+        and user.id != phone["account__id"]
     )
 
 

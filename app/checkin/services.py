@@ -195,7 +195,7 @@ async def record_tap(
     """Record a tap once, whatever the network did to it on the way."""
     if device is None or device["status"] != "active":
         raise Forbidden(N_("This phone is not linked to a worker. Identify yourself first."))
-    if not (device["worker_active"] and device["account_active"]):
+    if not (device["worker_active"] and device["account__is_active"]):
         raise Forbidden(N_("Your account is disabled. Ask your foreman."))
     now = now or datetime.now(UTC)
     payload = tap.payload(device["worker"], poster["id"])
