@@ -34,6 +34,7 @@ from app.home.routes import HomeController, ShellController
 from app.jobs import LastRuns, scheduler
 from app.roster.routes import RosterController
 from app.sites.routes import AreaController, SiteController, SiteMemberController
+from app.sqlite import PooledSQLiteEngine
 from app.todo import EMPTY_HINTS
 from app.web.access import PrincipalMiddleware, signed_in_unless_public
 from app.web.assets import service_worker, static_router, static_url
@@ -112,7 +113,7 @@ def _lifespan(settings: Settings):
                 jobs.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await jobs
-            if pooled:
+            if pooled or isinstance(engine, PooledSQLiteEngine):
                 await engine.close_connection_pool()
 
     return lifespan

@@ -122,12 +122,13 @@ async def _read_answer(reader: asyncio.StreamReader) -> tuple[Answer, bool]:
 
 
 class Phone:
-    __slots__ = ("secret", "cookies", "action")
+    __slots__ = ("secret", "cookies", "action", "csrf")
 
     def __init__(self, secret: str) -> None:
         self.secret = secret
         self.cookies: dict[str, str] = {}
         self.action = "in"
+        self.csrf: str | None = None
 
     def cookie_header(self) -> str:
         jar = {"fp_phone": self.secret, **self.cookies}
@@ -149,20 +150,41 @@ class Bench:
         self.turn += 1
         return phone
 
-    async def checkin(self, timings: dict[str, list[float]]) -> str:
-        """What the phone's outbox sends for one tap: a fresh CSRF token, then the tap."""
-        phone = self.next_phone()
-        action, phone.action = phone.action, "out" if phone.action == "in" else "in"
-        started = time.perf_counter()
+    async def csrf(self, phone: Phone) -> str | None:
+        """What the page (or the outbox, before a send) fetches: the phone's CSRF token."""
         fresh = await self.http.request("GET", "/csrf", {
             "Cookie": phone.cookie_header(), "User-Agent": USER_AGENT, "Accept": "*/*",
             "Accept-Encoding": "gzip, deflate, br", "Cache-Control": "no-cache",
         })
         if fresh.status != 200:
-            return f"csrf {fresh.status}"
+            return None
         phone.cookies.update(fresh.cookies())
-        csrf = json.loads(fresh.body)["token"]
-        phone.cookies["fp_csrf"] = phone.cookies.get("fp_csrf", csrf)
+        phone.csrf = json.loads(fresh.body)["token"]
+        phone.cookies["fp_csrf"] = phone.cookies.get("fp_csrf", phone.csrf)
+        return phone.csrf
+
+    async def prime(self, clients: int) -> dict:
+        """Every phone opens the check-in page once before the rush, as phones on site have."""
+        queue = list(self.phones)
+        started, failed = time.perf_counter(), 0
+
+        async def client() -> None:
+            nonlocal failed
+            while queue:
+                failed += await self.csrf(queue.pop()) is None
+
+        await asyncio.gather(*(client() for _ in range(clients)))
+        seconds = round(time.perf_counter() - started, 1)
+        return {"phones": len(self.phones), "failed": failed, "seconds": seconds}
+
+    async def checkin(self, timings: dict[str, list[float]]) -> str:
+        """One tap as the phone's outbox sends it, with the CSRF token the phone holds."""
+        phone = self.next_phone()
+        action, phone.action = phone.action, "out" if phone.action == "in" else "in"
+        started = time.perf_counter()
+        csrf = phone.csrf or await self.csrf(phone)
+        if csrf is None:
+            return "csrf failed"
         asked = time.perf_counter()
         key = str(uuid.uuid4())
         body = urlencode({
@@ -306,11 +328,12 @@ async def run_phase(bench: Bench, phase: dict, server_pid: int, earlier: dict) -
 
 async def main(spec: dict) -> dict:
     bench = Bench(spec)
+    primed = await bench.prime(spec["prime_clients"])
     results = {}
     for phase in spec["phases"]:
         results[phase["name"]] = await run_phase(bench, phase, spec["server_pid"], results)
     bench.http.close()
-    return {"phases": results, "taps_sent": bench.turn}
+    return {"phases": results, "taps_sent": bench.turn, "primed": primed}
 
 
 if __name__ == "__main__":

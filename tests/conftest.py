@@ -38,10 +38,9 @@ os.environ.pop("REDIS_URL", None)
 
 import httpx  # noqa: E402
 from piccolo.engine.postgres import PostgresEngine  # noqa: E402
-from piccolo.engine.sqlite import SQLiteEngine  # noqa: E402
 
 from app.config import get_settings  # noqa: E402
-from app.db import all_tables, use_engine  # noqa: E402
+from app.db import all_tables, engine_for, use_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.web.sessions import session_data  # noqa: E402
 from tests import factories  # noqa: E402
@@ -103,7 +102,7 @@ async def db(backend: str, migrated: str, tmp_path: Path):
     if backend == "sqlite":
         path = tmp_path / "fieldpost.db"
         shutil.copy(migrated.removeprefix("sqlite:///"), path)
-        engine = SQLiteEngine(path=str(path), timeout=10)
+        engine = engine_for(f"sqlite:///{path}")
     else:
         engine = PostgresEngine(config={"dsn": migrated})
         # Opened here, on the tests' event loop; the app's lifespan runs on another.
@@ -115,8 +114,7 @@ async def db(backend: str, migrated: str, tmp_path: Path):
         await engine.run_ddl("ALTER TABLE attendance_event ENABLE TRIGGER attendance_event_no_truncate")
     use_engine(engine)
     yield engine
-    if backend == "postgres":
-        await engine.close_connection_pool()
+    await engine.close_connection_pool()
 
 
 @pytest.fixture

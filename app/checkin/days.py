@@ -9,38 +9,44 @@ from decimal import Decimal
 
 from app.checkin.shifts import Day, SitePolicy, Tap, effective_taps, open_shift, summarise
 from app.checkin.tables import AttendanceDay, AttendanceEvent
+from app.db import insert_rows, placeholders
 from app.sites.tables import Site
 
 # Sites may set a longest shift up to a day; twice that on each side pairs every
 # shift that touches the days being rewritten.
 MARGIN = timedelta(hours=48)
 NEAR = timedelta(hours=24)
-TAP_COLUMNS = (
-    AttendanceEvent.id, AttendanceEvent.site, AttendanceEvent.kind, AttendanceEvent.occurred_at,
-    AttendanceEvent.work_date, AttendanceEvent.flags, AttendanceEvent.corrects,
+# Plain SQL: every tap reads and rewrites these inside the write lock.
+_TAPS_READ = (
+    "SELECT id, site, kind, occurred_at, work_date, flags, corrects FROM attendance_event"
+    " WHERE worker = {} AND occurred_at >= {} AND occurred_at <= {}"
 )
 
 
-async def policies_for(site_ids: Iterable[int]) -> dict[int, SitePolicy]:
-    rows = await Site.select(Site.id, Site.longest_shift_hours, Site.standard_day_hours).where(
-        Site.id.is_in(list(set(site_ids)) or [0])
+def policy_of(longest_shift_hours: int, standard_day_hours: object) -> SitePolicy:
+    return SitePolicy(
+        longest_shift=timedelta(hours=longest_shift_hours),
+        standard_day_hours=Decimal(str(standard_day_hours)),
     )
-    return {
-        row["id"]: SitePolicy(
-            longest_shift=timedelta(hours=row["longest_shift_hours"]),
-            standard_day_hours=Decimal(row["standard_day_hours"]),
-        )
-        for row in rows
-    }
+
+
+async def policies_for(
+    site_ids: Iterable[int], known: dict[int, SitePolicy] | None = None
+) -> dict[int, SitePolicy]:
+    """Each site's shift policy; `known` ones (read with something else) are not read again."""
+    known = known or {}
+    missing = set(site_ids) - set(known)
+    if not missing:
+        return dict(known)
+    rows = await Site.select(Site.id, Site.longest_shift_hours, Site.standard_day_hours).where(
+        Site.id.is_in(list(missing))
+    )
+    read = {row["id"]: policy_of(row["longest_shift_hours"], row["standard_day_hours"]) for row in rows}
+    return {**known, **read}
 
 
 async def taps_between(worker_id: int, start: datetime, end: datetime) -> list[Tap]:
-    rows = await AttendanceEvent.select(*TAP_COLUMNS).where(
-        (AttendanceEvent.worker == worker_id)
-        & (AttendanceEvent.occurred_at >= start)
-        & (AttendanceEvent.occurred_at <= end)
-    )
-    return effective_taps(rows)
+    return effective_taps(await AttendanceEvent.raw(_TAPS_READ, worker_id, start, end))
 
 
 async def current_shift(worker_id: int, now: datetime | None = None):
@@ -50,14 +56,14 @@ async def current_shift(worker_id: int, now: datetime | None = None):
     return open_shift(taps, await policies_for(tap.site for tap in taps), now)
 
 
-def _row(day: Day, policy: SitePolicy) -> AttendanceDay:
-    return AttendanceDay(
-        worker=day.worker, site=day.site, work_date=day.work_date,
-        first_in=day.first_in, last_out=day.last_out, hours=day.hours(),
-        man_days=day.man_days(policy.standard_day_hours), shifts=day.shifts,
-        open_shift=day.open_shift, events=day.events,
-        anomalies=",".join(sorted(day.anomalies)), corrected=day.corrected,
-    )
+def _row(day: Day, policy: SitePolicy) -> dict:
+    return {
+        "worker": day.worker, "site": day.site, "work_date": day.work_date,
+        "first_in": day.first_in, "last_out": day.last_out, "hours": day.hours(),
+        "man_days": day.man_days(policy.standard_day_hours), "shifts": day.shifts,
+        "open_shift": day.open_shift, "events": day.events,
+        "anomalies": ",".join(sorted(day.anomalies)), "corrected": day.corrected,
+    }
 
 
 async def refresh_days(
@@ -78,12 +84,12 @@ async def refresh_days(
     if policies is None:
         policies = await policies_for(tap.site for tap in taps)
     days = summarise(worker_id, taps, policies, now)
-    await AttendanceDay.delete().where(
-        (AttendanceDay.worker == worker_id) & AttendanceDay.work_date.is_in(sorted(dates))
+    await AttendanceDay.raw(
+        f"DELETE FROM attendance_day WHERE worker = {{}} AND work_date IN ({placeholders(len(dates))})",  # noqa: S608
+        worker_id, *sorted(dates),
     )
     rows = [_row(day, policies[day.site]) for day in days.values() if day.work_date in dates]
-    if rows:
-        await AttendanceDay.insert(*rows)
+    await insert_rows(AttendanceDay, rows)
 
 
 async def refresh_stale_open_days(now: datetime | None = None) -> int:

@@ -21,7 +21,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from app.checkin.tables import AttendanceEvent, LedgerDayHead
 from app.config import get_settings
-from app.db import current_engine
+from app.db import current_engine, insert_rows
 
 GENESIS = "0" * 64
 # The content a hash covers, in this order. Adding a field means a new chain version.
@@ -67,13 +67,10 @@ async def _lock_chain(site_id: int) -> None:
 
 
 async def chain_head(site_id: int) -> tuple[int, str]:
-    last = (
-        await AttendanceEvent.select(AttendanceEvent.seq, AttendanceEvent.hash)
-        .where(AttendanceEvent.site == site_id)
-        .order_by(AttendanceEvent.seq, ascending=False)
-        .first()
+    last = await AttendanceEvent.raw(
+        "SELECT seq, hash FROM attendance_event WHERE site = {} ORDER BY seq DESC LIMIT 1", site_id
     )
-    return (last["seq"], last["hash"]) if last else (0, GENESIS)
+    return (last[0]["seq"], last[0]["hash"]) if last else (0, GENESIS)
 
 
 async def append(event: dict[str, Any], timezone: str) -> dict[str, Any]:
@@ -94,8 +91,7 @@ async def append(event: dict[str, Any], timezone: str) -> dict[str, Any]:
             raise ValueError("a correction must point at an event of the same site")
         corrects_seq = corrected["seq"]
     row["hash"] = link_hash(prev_hash, row, corrects_seq=corrects_seq)
-    inserted = await AttendanceEvent.insert(AttendanceEvent(**row)).returning(AttendanceEvent.id)
-    row["id"] = inserted[0]["id"]
+    row["id"] = (await insert_rows(AttendanceEvent, [row]))[0]
     day = row["server_time"].astimezone(ZoneInfo(timezone)).date()
     await LedgerDayHead.raw(
         "INSERT INTO ledger_day_head (site, day, seq, hash) VALUES ({}, {}, {}, {}) "

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.checkin import devices, ledger
-from app.checkin.days import MARGIN, current_shift, policies_for, refresh_days, taps_between
+from app.checkin.days import MARGIN, current_shift, policies_for, policy_of, refresh_days, taps_between
 from app.checkin.shifts import Tap, open_shift
 from app.checkin.tables import AttendanceEvent
 from app.config import get_settings
@@ -154,7 +154,8 @@ async def _append_tap(
     taps = await taps_between(worker_id, occurred_at - MARGIN, occurred_at + MARGIN)
     if repeat := _double_tap(taps, tap.action, site["id"], occurred_at):
         return "attendance_event", repeat
-    policies = await policies_for({tap.site for tap in taps} | {site["id"]})
+    home = {site["id"]: policy_of(poster["site_longest_shift_hours"], poster["site_standard_day_hours"])}
+    policies = await policies_for({tap.site for tap in taps} | {site["id"]}, known=home)
     flags |= judge_place(site, tap)
     if device["home_site"] is not None and device["home_site"] != site["id"]:
         flags.add("visiting")

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from app.db import write_transaction
+from app.db import insert_rows, write_transaction
 from app.errors import invalid
 from app.i18n import N_
 from app.outbox.tables import IdempotencyRecord
@@ -44,15 +44,13 @@ def payload_hash(payload: Mapping[str, object]) -> str:
 
 
 async def _existing(scope: str, key: str, digest: str) -> Done | None:
-    found = (
-        await IdempotencyRecord.select(
-            IdempotencyRecord.payload_hash, IdempotencyRecord.result_type, IdempotencyRecord.result_id
-        )
-        .where((IdempotencyRecord.scope == scope) & (IdempotencyRecord.key == key))
-        .first()
+    rows = await IdempotencyRecord.raw(
+        "SELECT payload_hash, result_type, result_id FROM idempotency_record WHERE scope = {} AND key = {}",
+        scope, key,
     )
-    if found is None:
+    if not rows:
         return None
+    found = rows[0]
     if found["payload_hash"] != digest:
         raise invalid(
             "idempotency_key",
@@ -79,12 +77,10 @@ async def once(
             if done := await _existing(scope, key, digest):
                 return done
             result_type, result_id = await action()
-            await IdempotencyRecord.insert(
-                IdempotencyRecord(
-                    scope=scope, key=key, payload_hash=digest,
-                    result_type=result_type, result_id=result_id,
-                )
-            )
+            await insert_rows(IdempotencyRecord, [{
+                "scope": scope, "key": key, "payload_hash": digest,
+                "result_type": result_type, "result_id": result_id,
+            }])
     except Exception as error:
         if not _is_unique_violation(error):
             raise

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from litestar import Response
 from litestar.connection import ASGIConnection
@@ -115,7 +115,9 @@ class PrincipalMiddleware(ASGIMiddleware):
         return user
 
 
-def signed_in_unless_public(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+# Guards are coroutines: Litestar runs a plain function guard in a worker thread, a
+# round trip on every request.
+async def signed_in_unless_public(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """App-wide guard: nothing is public by accident."""
     if handler.opt.get("public"):
         return
@@ -123,10 +125,10 @@ def signed_in_unless_public(connection: ASGIConnection, handler: BaseRouteHandle
         raise NotAuthorizedException()
 
 
-def allow(*roles: Role) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+def allow(*roles: Role) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]:
     allowed = {role.value for role in roles}
 
-    def role_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    async def role_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         if connection.user is None:
             raise NotAuthorizedException()
         if connection.user.role not in allowed:

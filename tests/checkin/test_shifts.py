@@ -16,7 +16,7 @@ from app.checkin import devices, posters
 from app.checkin.days import current_shift, refresh_stale_open_days
 from app.checkin.services import TapInput, judge_place, judge_time, record_tap
 from app.checkin.shifts import Day, SitePolicy, Tap, effective_taps, open_shift, pair, summarise
-from app.checkin.tables import AttendanceDay, AttendanceEvent, LedgerDayHead, WorkerDevice
+from app.checkin.tables import AttendanceDay, AttendanceEvent, LedgerDayHead
 from app.sites.tables import Site
 from tests import factories
 from tests.checkin.helpers import poster_token
@@ -335,7 +335,7 @@ async def phone_of(home) -> tuple[object, dict]:
     crew = await factories.crew(home)
     worker = await factories.worker(crew)
     device_id, _ = await devices._bind(worker.id, "test phone", devices.DeviceStatus.active, None)
-    device = await WorkerDevice.select(*devices.DEVICE_COLUMNS).where(WorkerDevice.id == device_id).first()
+    device = await devices.device_by_id(device_id)
     return worker, device
 
 
