@@ -77,6 +77,8 @@ def template_environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates change only with a new release (a restart); no stat() per render.
+        auto_reload=False,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.globals.update(
