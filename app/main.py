@@ -32,6 +32,7 @@ from app.config import ROOT, Settings, get_settings
 from app.db import current_engine
 from app.home.routes import HomeController, ShellController
 from app.jobs import LastRuns, scheduler
+from app.photos.routes import MyPhotosController, PhotoController, PhotoSiteController
 from app.roster.routes import RosterController
 from app.sites.routes import AreaController, SiteController, SiteMemberController
 from app.sqlite import PooledSQLiteEngine
@@ -67,6 +68,9 @@ CONTROLLERS = [
     PosterController,
     PhoneController,
     AttendanceController,
+    PhotoSiteController,
+    PhotoController,
+    MyPhotosController,
 ]
 
 

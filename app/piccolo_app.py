@@ -8,6 +8,7 @@ from app.accounts.tables import SignInFailure, User
 from app.audit.tables import AuditEntry
 from app.checkin.tables import AttendanceDay, AttendanceEvent, LedgerDayHead, Poster, WorkerDevice
 from app.outbox.tables import IdempotencyRecord
+from app.photos.tables import Photo, PhotoLink, PhotoTag
 from app.sites.tables import Area, Site, SiteMembership
 from app.workforce.tables import Crew, DayRate, Subcontractor, Worker
 
@@ -31,5 +32,8 @@ APP_CONFIG = AppConfig(
         AttendanceEvent,
         AttendanceDay,
         LedgerDayHead,
+        Photo,
+        PhotoTag,
+        PhotoLink,
     ],
 )

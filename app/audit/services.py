@@ -68,6 +68,8 @@ ACTION_LABELS = {
     "device.approve": N_("Phone approved"),
     "device.revoke": N_("Phone unlinked"),
     "attendance.correct": N_("Attendance corrected"),
+    "photo.upload": N_("Photo added"),
+    "photo.delete": N_("Photo deleted"),
 }
 RECORD_LABELS = {
     "user": N_("Account"),
@@ -80,6 +82,7 @@ RECORD_LABELS = {
     "roster": N_("Roster"),
     "poster": N_("Check-in poster"),
     "attendance_event": N_("Attendance record"),
+    "photo": N_("Photo"),
 }
 
 

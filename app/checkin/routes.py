@@ -20,12 +20,12 @@ from app.accounts.tables import Role
 from app.checkin import devices, services
 from app.checkin.posters import PosterInvalid, PosterRevoked, poster_for_token
 from app.errors import DomainError, Forbidden, ValidationFailed
+from app.outbox.services import ECHO
 from app.web.access import PUBLIC, device_of, worker_device_of
 from app.web.forms import form_fields, see_other
 from app.web.rendering import field_errors, form_error, render
 from app.web.sessions import rotate_session, session_data
 
-ECHO = "X-Idempotency-Key"
 # Taps being worked on at once in this process. Beyond it a tap is told to come back
 # (503, Retry-After): the phone's outbox keeps it, and the server keeps answering the
 # taps it has instead of collapsing under ones whose phones have given up waiting.

@@ -21,6 +21,8 @@ from app.i18n import N_
 from app.outbox.tables import IdempotencyRecord
 
 KEY = re.compile(r"^[A-Za-z0-9-]{16,64}$")
+# The phone's outbox counts an entry delivered only when the answer names its key here.
+ECHO = "X-Idempotency-Key"
 # Long enough for a phone that was off the network for a fortnight.
 KEEP_DAYS = 60
 

@@ -23,6 +23,7 @@ ONE_YEAR = 365 * 24 * 3600
 # What a phone needs to show any page, and the offline page, without a network.
 PRECACHED = (
     "css/app.css", "js/app.js", "vendor/htmx.min.js", "icons/icon.svg", "js/outbox.js", "js/checkin.js",
+    "js/photos.js",
 )
 # Pages a phone may need with no signal once it has opened them: the service worker keeps
 # the latest copy of each (the outbox on the page sends what is tapped there later).

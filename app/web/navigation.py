@@ -25,6 +25,8 @@ TABS = (
     Tab("worker_list", N_("Workers"), "people", frozenset(role.value for role in STAFF)),
     Tab("staff_list", N_("Staff"), "key", frozenset({Role.admin.value})),
     Tab("my_attendance", N_("Attendance"), "clock", frozenset({Role.worker.value})),
+    Tab("my_photos", N_("Photos"), "camera",
+        frozenset({Role.worker.value, Role.foreman.value, Role.supervisor.value})),
     Tab("account", N_("Me"), "person", EVERYONE),
 )
 

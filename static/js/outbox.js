@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   if (window.Outbox) return;
-  var config = { minDelayMs: 2000, maxDelayMs: 300000, timeoutMs: 30000 };
+  // A 400 KB photo over a weak 2G link takes minutes, a tap seconds.
+  var config = { minDelayMs: 2000, maxDelayMs: 300000, timeoutMs: 30000, uploadTimeoutMs: 300000 };
   var usable = !!window.indexedDB, opening, running, again, againAll, timer, fix, seeking;
 
   // Surfaces a bug to error reporters without breaking a promise chain.
@@ -80,19 +81,48 @@
     init.credentials = "same-origin";
     return fetch(url, init);
   }
+  function hasFile(fields) {
+    return Object.keys(fields).some(function (k) {
+      return [].concat(fields[k]).some(function (v) { return v instanceof Blob; });
+    });
+  }
+  // Files go by XMLHttpRequest, the one way to see an upload's progress; the answer is
+  // shaped like fetch's. A redirect is followed, but only the app echoes the key.
+  function upload(entry, body, headers) {
+    return new Promise(function (ok, fail) {
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", entry.url);
+      xhr.timeout = config.uploadTimeoutMs;
+      Object.keys(headers).forEach(function (k) { xhr.setRequestHeader(k, headers[k]); });
+      xhr.upload.onprogress = function (e) {
+        if (e.lengthComputable) fire(document, "outbox:progress", { key: entry.key, loaded: e.loaded, total: e.total });
+      };
+      xhr.onload = function () {
+        ok({ status: xhr.status, ok: xhr.status >= 200 && xhr.status < 300,
+          headers: { get: function (name) { return xhr.getResponseHeader(name); } },
+          text: function () { return Promise.resolve(xhr.responseText); } });
+      };
+      xhr.onerror = xhr.ontimeout = xhr.onabort = function () { fail(new Error("upload failed")); };
+      xhr.send(body);
+    });
+  }
   function send(entry) {
     var status = 0;
     return request("/csrf", { cache: "no-store" })
       .then(function (r) { if (!r.ok) throw r; return r.json(); })
       .then(function (csrf) {
-        var body = new URLSearchParams(), f = entry.fields, headers = {
-          "X-Idempotency-Key": entry.key, "X-CSRFToken": csrf.token, "HX-Request": "true" };
+        var f = entry.fields, files = hasFile(f), body = files ? new FormData() : new URLSearchParams(),
+          headers = { "X-Idempotency-Key": entry.key, "X-CSRFToken": csrf.token, "HX-Request": "true" };
         Object.keys(f).forEach(function (k) {
-          [].concat(f[k]).forEach(function (v) { body.append(k, v); });
+          [].concat(f[k]).forEach(function (v) {
+            if (v instanceof Blob) body.append(k, v, v.name || "photo.jpg");
+            else body.append(k, v);
+          });
         });
         // A token saved with the page may be stale; this one is from the moment of sending.
         body.set("_csrf_token", csrf.token);
         if (entry.target) headers["HX-Target"] = entry.target;
+        if (files) return upload(entry, body, headers);
         return request(entry.url, { method: "POST", redirect: "manual", body: body, headers: headers });
       })
       .then(function (r) {
@@ -171,10 +201,8 @@
     }).then(function (p) { seeking = null; fix = p || fix; return p; }));
   }
   function whereabouts(form) {
-    if (!form.hasAttribute("data-outbox-geolocate") || !navigator.geolocation) return Promise.resolve(null);
-    if (fix && Date.now() - fix.timestamp < 120000) return Promise.resolve(fix);
-    // A permission prompt nobody answers must not hold the tap.
-    return Promise.race([locate(), later(3000, null)]);
+    // A permission prompt nobody answers must not hold the tap (position() gives up at 3 s).
+    return form.hasAttribute("data-outbox-geolocate") ? position() : Promise.resolve(null);
   }
   function wire(root) {
     var geo = "form[data-outbox-geolocate]";
@@ -232,7 +260,14 @@
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
     else start();
   }
+  // Where the phone is, if it says within 3 s (null otherwise): for forms sent by script.
+  function position() {
+    if (!navigator.geolocation) return Promise.resolve(null);
+    if (fix && Date.now() - fix.timestamp < 120000) return Promise.resolve(fix);
+    return Promise.race([locate(), later(3000, null)]);
+  }
   window.Outbox = {
-    config: config, enqueue: enqueue, flush: flush, pending: pending, count: count, refresh: refresh
+    config: config, enqueue: enqueue, flush: flush, pending: pending, count: count, refresh: refresh,
+    position: position, newKey: newKey, usable: function () { return usable; }
   };
 })();

@@ -1,0 +1,160 @@
+/* Adding photos: each one is shrunk on the phone, then kept in the outbox until the server
+   has it, with a progress bar. Without this script the form uploads the files as they are. */
+(function () {
+  "use strict";
+  var LONG_SIDE = 2048, MAX_BYTES = 400 * 1024, QUALITIES = [0.85, 0.75, 0.65, 0.55, 0.45, 0.35];
+
+  function loadImage(file) {
+    return new Promise(function (ok, fail) {
+      var url = URL.createObjectURL(file), img = new Image();
+      // Modern browsers turn the picture upright from its EXIF orientation here.
+      img.onload = function () { ok({ img: img, url: url }); };
+      img.onerror = function () { URL.revokeObjectURL(url); fail(new Error("not an image")); };
+      img.src = url;
+    });
+  }
+  function toBlob(canvas, quality) {
+    return new Promise(function (ok) { canvas.toBlob(ok, "image/jpeg", quality); });
+  }
+  // Drawn straight into a canvas of the target size: a full-size canvas of a 48-megapixel
+  // photo is over the limit of many phones.
+  function shrink(file) {
+    return loadImage(file).then(function (loaded) {
+      var img = loaded.img, w = img.naturalWidth, h = img.naturalHeight,
+        scale = Math.min(1, LONG_SIDE / Math.max(w, h)), canvas = document.createElement("canvas");
+      canvas.width = Math.round(w * scale);
+      canvas.height = Math.round(h * scale);
+      canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+      URL.revokeObjectURL(loaded.url);
+      var step = function (i) {
+        return toBlob(canvas, QUALITIES[i]).then(function (blob) {
+          if (!blob) throw new Error("canvas refused");
+          if (blob.size <= MAX_BYTES || i === QUALITIES.length - 1) return blob;
+          return step(i + 1);
+        });
+      };
+      return step(0);
+    }).then(function (blob) {
+      return new File([blob], (file.name || "photo").replace(/\.\w+$/, "") + ".jpg", { type: "image/jpeg" });
+    }, function () { return file; });  // the original, when this browser cannot
+  }
+
+  // DateTimeOriginal from a JPEG's EXIF, as the phone's local time; null when absent.
+  function exifTime(file) {
+    if (!/jpe?g$/i.test(file.type) || !file.slice) return Promise.resolve(null);
+    return file.slice(0, 128 * 1024).arrayBuffer().then(function (buffer) {
+      var view = new DataView(buffer), offset = 2;
+      if (view.getUint16(0) !== 0xFFD8) return null;
+      while (offset + 4 < view.byteLength) {
+        var marker = view.getUint16(offset), size = view.getUint16(offset + 2);
+        if (marker === 0xFFE1 && view.getUint32(offset + 4) === 0x45786966) return readExif(view, offset + 10);
+        offset += 2 + size;
+      }
+      return null;
+    }).catch(function () { return null; });
+  }
+  function readExif(view, tiff) {
+    var little = view.getUint16(tiff) === 0x4949;
+    function u16(at) { return view.getUint16(at, little); }
+    function u32(at) { return view.getUint32(at, little); }
+    function find(ifd, tag) {
+      for (var i = 0, n = u16(ifd); i < n; i++) {
+        var entry = ifd + 2 + i * 12;
+        if (u16(entry) === tag) return entry;
+      }
+      return 0;
+    }
+    var zero = tiff + u32(tiff + 4), sub = find(zero, 0x8769), entry;
+    entry = sub ? find(tiff + u32(sub + 8), 0x9003) : 0;
+    entry = entry || find(zero, 0x0132);
+    if (!entry) return null;
+    var text = "", at = tiff + u32(entry + 8);
+    for (var i = 0; i < 19; i++) text += String.fromCharCode(view.getUint8(at + i));
+    var m = /^(\d{4}):(\d\d):(\d\d) (\d\d):(\d\d):(\d\d)$/.exec(text);
+    if (!m) return null;
+    var when = new Date(+m[1], m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+    return isNaN(when) ? null : when.toISOString();
+  }
+
+  function item(list, form, file, key) {
+    var li = document.createElement("li"), thumb = document.createElement("img"),
+      body = document.createElement("div"), status = document.createElement("p"),
+      bar = document.createElement("progress"), target = document.createElement("div");
+    li.className = "upload-item";
+    thumb.alt = "";
+    thumb.src = URL.createObjectURL(file);
+    thumb.onload = function () { URL.revokeObjectURL(thumb.src); };
+    target.id = "upload-" + key;
+    status.textContent = form.dataset.msgShrinking;
+    bar.max = 1;
+    bar.value = 0;
+    body.append(status, bar, target);
+    li.append(thumb, body);
+    list.prepend(li);
+    return { li: li, status: status, bar: bar };
+  }
+
+  var rows = {};
+  function on(name, handler) {
+    document.addEventListener(name, function (e) {
+      var row = e.detail && rows[e.detail.key];
+      if (row) handler(row, e.detail);
+    });
+  }
+  on("outbox:progress", function (row, d) {
+    row.bar.value = d.loaded / d.total;
+    row.status.textContent = row.form.dataset.msgSending;
+  });
+  on("outbox:sent", function (row) {
+    row.bar.value = 1;
+    row.bar.hidden = true;
+    row.status.hidden = true;
+  });
+  on("outbox:refused", function (row) {
+    row.bar.hidden = true;
+    row.status.textContent = row.form.dataset.msgRefused;
+    row.li.classList.add("refused");
+  });
+  on("outbox:retry", function (row) {
+    row.status.textContent = row.form.dataset.msgWaiting;
+    if (row.retry) return;
+    row.retry = document.createElement("button");
+    row.retry.type = "button";
+    row.retry.textContent = row.form.dataset.msgRetry;
+    row.retry.addEventListener("click", function () { window.Outbox.flush({ all: true }); });
+    row.status.after(row.retry);
+  });
+
+  function submitted(event) {
+    var form = event.target;
+    if (!form.matches("form[data-photo-upload]") || !window.Outbox || !window.Outbox.usable()) return;
+    if (!window.File || !window.Blob || !HTMLCanvasElement.prototype.toBlob) return;
+    var input = form.querySelector("input[type=file]"), files = [].slice.call(input.files || []);
+    if (!files.length) return;  // the browser's own "required" message, or the server's
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var list = document.getElementById("upload-list"), base = {}, data = new FormData(form);
+    ["area", "caption", "tags"].forEach(function (k) { if (data.has(k)) base[k] = data.get(k); });
+    var where = window.Outbox.position();
+    input.value = "";
+    // One at a time: a cheap phone shrinking five photos at once runs out of memory.
+    files.reduce(function (chain, file) {
+      var key = window.Outbox.newKey(), row = item(list, form, file, key);
+      row.form = form;
+      rows[key] = row;
+      return chain.then(function () {
+        return Promise.all([shrink(file), exifTime(file), where]);
+      }).then(function (got) {
+        var fields = Object.assign({}, base, { photo: got[0], idempotency_key: key });
+        fields.taken_at = got[1] || new Date().toISOString();
+        fields.taken_source = got[1] ? "exif" : "phone";
+        var p = got[2];
+        if (p) ["latitude", "longitude", "accuracy"].forEach(function (k) { fields[k] = String(p.coords[k]); });
+        row.status.textContent = form.dataset.msgSize.replace("{size}", Math.round(got[0].size / 1024));
+        row.li.dataset.bytes = got[0].size;
+        return window.Outbox.enqueue(form.action, fields, { target: "upload-" + key });
+      });
+    }, Promise.resolve()).catch(function (error) { setTimeout(function () { throw error; }); });
+  }
+  document.addEventListener("submit", submitted, true);
+})();
