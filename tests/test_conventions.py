@@ -25,6 +25,8 @@ PUBLIC_ROUTES = {
     "/c/{token:str}",
     "/c/{token:str}/identify",
     "/c/{token:str}/approval",
+    # A photo on a public page is everyone's; the service checks each request.
+    "/photos/{photo_id:int}/{size:str}",
     "/healthz",
     "/sw.js",
     "/static/{file_path:path}",
