@@ -104,6 +104,15 @@ def _ledger(args: argparse.Namespace) -> int:
     return 1 if broken else 0
 
 
+def _photos(_: argparse.Namespace) -> int:
+    """Remove stored photo files no photo needs any more."""
+    from app.photos.services import cleanup
+
+    removed = asyncio.run(cleanup())
+    print(f"photo files removed: {removed}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app", description="Fieldpost")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -126,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     ledger.add_argument("action", choices=["verify"])
     ledger.add_argument("--site", type=int, help="only this site")
     ledger.set_defaults(run=_ledger)
+    photos = commands.add_parser("photos", help="photo files: cleanup removes those no photo needs")
+    photos.add_argument("action", choices=["cleanup"])
+    photos.set_defaults(run=_photos)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -39,3 +39,11 @@ async def close_forgotten_shifts() -> int:
 
     async with write_transaction():
         return await refresh_stale_open_days()
+
+
+@recurring("photo-cleanup", every_s=24 * 3600)
+async def photo_cleanup() -> int:
+    """Stored photo files that no photo needs any more (also `python -m app photos cleanup`)."""
+    from app.photos.services import cleanup
+
+    return await cleanup()
