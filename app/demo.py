@@ -1,13 +1,16 @@
-"""Demo data: two sites, six crews, sixty workers and one sign-in per role.
+"""Demo data: two sites, six crews, sixty workers, one sign-in per role, six weeks of photos.
 
 Loaded once; running it again changes nothing.
 """
 
 from __future__ import annotations
 
+import io
 import itertools
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+
+from PIL import Image, ImageDraw
 
 from app.accounts.services import hash_secret
 from app.accounts.tables import Role, User
@@ -115,7 +118,38 @@ async def load_demo_data() -> bool:
             crews.append(crew)
         await _demo_workers(users["worker"], crews, pin_hash)
         await audit.record("demo_data.load", actor=None, record_type="deployment", record_id="demo")
+    await _demo_photos(users["supervisor"], await Site.select().where(Site.id == sites[0].id).first())
     return True
+
+
+def _building(floors: int) -> bytes:
+    """A drawing of a tower going up, one floor more each week: the area-over-time view."""
+    image = Image.new("RGB", (1600, 1200), (150, 190, 225))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 1000, 1600, 1200), fill=(120, 105, 85))
+    for floor in range(floors):
+        top = 1000 - (floor + 1) * 90
+        draw.rectangle((500, top, 1100, top + 86), fill=(170, 170, 165), outline=(90, 90, 90), width=4)
+        for window in range(5):
+            draw.rectangle((540 + window * 110, top + 25, 600 + window * 110, top + 65), fill=(70, 90, 110))
+    draw.line((1250, 1000, 1250, 120), fill=(230, 180, 0), width=14)  # the tower crane
+    draw.line((900, 140, 1500, 140), fill=(230, 180, 0), width=10)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+async def _demo_photos(supervisor: User, site: dict) -> None:
+    from app.photos.services import Details, store
+
+    area = await Area.select(Area.id).where((Area.site == site["id"]) & (Area.position == 0)).first()
+    now = datetime.now(UTC)
+    for week in range(6):
+        taken = now - timedelta(days=7 * (5 - week), hours=2)
+        caption = f"1# 楼主体结构 第 {week + 2} 层"
+        details = Details(area["id"], caption, ("进度",), taken, "phone", None, None, None)
+        key = f"demo-photo-{week:02d}-0000000"
+        await store(supervisor, site, _building(week + 2), details, key=key, device="demo")
 
 
 async def _demo_workers(first: User, crews: list[Crew], pin_hash: str) -> None:
