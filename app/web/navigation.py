@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from app.accounts.tables import Role, User
@@ -15,6 +16,8 @@ class Tab:
     label: str  # msgid
     icon: str  # name of a symbol in static/icons/sprite.svg
     roles: frozenset[str]
+    # Pages under other tabs' paths that belong to this one (a project's photos).
+    also: str | None = None
 
 
 EVERYONE = frozenset(role.value for role in Role)
@@ -26,7 +29,7 @@ TABS = (
     Tab("staff_list", N_("Staff"), "key", frozenset({Role.admin.value})),
     Tab("my_attendance", N_("Attendance"), "clock", frozenset({Role.worker.value})),
     Tab("my_photos", N_("Photos"), "camera",
-        frozenset({Role.worker.value, Role.foreman.value, Role.supervisor.value})),
+        frozenset({Role.worker.value, Role.foreman.value, Role.supervisor.value}), also=r"/photos(/|$)"),
     Tab("account", N_("Me"), "person", EVERYONE),
 )
 
@@ -35,3 +38,11 @@ def tabs_for(user: User | None) -> list[Tab]:
     if user is None:
         return []
     return [tab for tab in TABS if user.role in tab.roles]
+
+
+def is_current(tab: Tab, href: str, path: str, tabs: list[Tab]) -> bool:
+    """The tab whose page this is: its own path, or a page it claims from another tab."""
+    claimed = [other for other in tabs if other.also and re.search(other.also, path)]
+    if claimed:
+        return tab is claimed[0]
+    return path == href or (href != "/" and path.startswith(href))
