@@ -20,6 +20,7 @@ static/vendor/.installed: package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/htmx-ext-sse/dist/sse.min.js static/vendor/htmx-ext-sse.min.js
 	touch $@
 
 translations: $(VENV)/.installed

@@ -17,6 +17,7 @@ from app.errors import NotFound, ValidationFailed, invalid
 from app.i18n import N_
 from app.outbox.services import ECHO
 from app.photos import access, services, timeline
+from app.sites import members
 from app.sites.coordinates import distance_m
 from app.web.access import PUBLIC, allow, device_of
 from app.web.forms import see_other
@@ -62,7 +63,7 @@ class PhotoSiteController(Controller):
 
     @get(name="photo_timeline")
     async def photo_timeline(self, request: Request, site_id: FromPath[int]) -> Template:
-        site = await access.site_of_member(request.user, site_id)
+        site = await members.site_of_member(request.user, site_id)
         errors: dict = {}
         try:
             filters = timeline.parse_filters(request.query_params, _today(site))
@@ -82,12 +83,12 @@ class PhotoSiteController(Controller):
 
     @get("/new", name="photo_new")
     async def photo_new(self, request: Request, site_id: FromPath[int]) -> Template:
-        site = await access.site_of_member(request.user, site_id)
+        site = await members.site_of_member(request.user, site_id)
         return render(request, "photos/capture.html", await self._capture_context(site))
 
     @post(name="photo_upload", request_max_body_size=MAX_UPLOAD_BYTES, status_code=200)
     async def photo_upload(self, request: Request, site_id: FromPath[int]) -> Template | Redirect:
-        site = await access.site_of_member(request.user, site_id)
+        site = await members.site_of_member(request.user, site_id)
         form, files = await _upload_form(request)
         key = form.get("idempotency_key", "")
         echo = {ECHO: key} if key else {}
@@ -120,7 +121,7 @@ class PhotoSiteController(Controller):
 
     @get("/areas/{area_id:int}", name="photo_area")
     async def photo_area(self, request: Request, site_id: FromPath[int], area_id: FromPath[int]) -> Template:
-        site = await access.site_of_member(request.user, site_id)
+        site = await members.site_of_member(request.user, site_id)
         areas = {area["id"]: area for area in await timeline.areas_of(site_id)}
         if area_id not in areas:
             raise NotFound()
@@ -148,7 +149,7 @@ class PhotoController(Controller):
         except ValidationFailed:
             filters = timeline.Filters()
         filters = replace(filters, after=None)
-        member = await access.may_see_site(request.user, photo["site"])
+        member = await members.is_member(request.user, photo["site"])
         newer, older = await timeline.neighbours(site, photo, filters) if member else (None, None)
         distance = None
         if None not in (photo["latitude"], photo["site_latitude"]):
@@ -183,7 +184,7 @@ class MyPhotosController(Controller):
     @get(name="my_photos")
     async def my_photos(self, request: Request) -> Template | Redirect:
         """The photo tab: straight to the worker's site; staff choose among theirs."""
-        choices = await access.photo_sites(request.user)
+        choices = await members.sites_of_member(request.user)
         if len(choices) == 1:
             return see_other(request.app.route_reverse("photo_timeline", site_id=choices[0]["id"]))
         return render(request, "photos/sites.html", {"sites": choices})

@@ -27,6 +27,27 @@
     if (match) document.documentElement.lang = match[1];
   });
 
+  // The photo viewer: swipe (or the arrow keys) to the newer or older photo.
+  function step(rel) {
+    var link = document.querySelector(".viewer a[rel=" + rel + "]");
+    if (link) link.click();
+  }
+  var touchX = null;
+  document.addEventListener("touchstart", function (event) {
+    touchX = event.target.closest && event.target.closest(".viewer-frame") ? event.touches[0].clientX : null;
+  }, { passive: true });
+  document.addEventListener("touchend", function (event) {
+    if (touchX === null) return;
+    var moved = event.changedTouches[0].clientX - touchX;
+    touchX = null;
+    if (Math.abs(moved) > 60) step(moved > 0 ? "prev" : "next");
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.target.closest && event.target.closest("input, textarea, select")) return;
+    if (event.key === "ArrowLeft") step("prev");
+    if (event.key === "ArrowRight") step("next");
+  });
+
   // A boosted link that cannot reach the server: navigate for real, so the
   // service worker can answer with the offline page instead of nothing happening.
   document.addEventListener("htmx:sendError", function (event) {
