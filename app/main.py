@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar
@@ -30,6 +31,9 @@ from app.checkin.routes import CheckInController
 from app.checkin.services import FLAG_LABELS
 from app.config import ROOT, Settings, get_settings
 from app.db import current_engine
+from app.feedback.item_routes import FeedbackItemController, LiveController
+from app.feedback.live import channels_plugin
+from app.feedback.routes import MyFeedbackController, QueueController, ReportController
 from app.home.routes import HomeController, ShellController
 from app.jobs import LastRuns, scheduler
 from app.photos.routes import MyPhotosController, PhotoController, PhotoSiteController
@@ -71,6 +75,11 @@ CONTROLLERS = [
     PhotoSiteController,
     PhotoController,
     MyPhotosController,
+    ReportController,
+    MyFeedbackController,
+    QueueController,
+    FeedbackItemController,
+    LiveController,
 ]
 
 
@@ -86,6 +95,7 @@ def template_environment() -> Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.globals.update(
+        now=lambda: datetime.now(UTC),
         static_url=static_url,
         languages=i18n.LANGUAGES,
         current_language=i18n.current_language,
@@ -135,7 +145,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[*CONTROLLERS, static_router, service_worker],
         template_config=template_config,
-        plugins=[HTMXPlugin(), FlashPlugin(config=FlashConfig(template_config=template_config))],
+        plugins=[
+            HTMXPlugin(), FlashPlugin(config=FlashConfig(template_config=template_config)),
+            channels_plugin(settings),
+        ],
         request_class=HTMXRequest,
         middleware=[sessions.middleware, PrincipalMiddleware()],
         guards=[signed_in_unless_public],

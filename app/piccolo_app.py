@@ -7,6 +7,7 @@ from piccolo.conf.apps import AppConfig
 from app.accounts.tables import SignInFailure, User
 from app.audit.tables import AuditEntry
 from app.checkin.tables import AttendanceDay, AttendanceEvent, LedgerDayHead, Poster, WorkerDevice
+from app.feedback.tables import FeedbackEvent, FeedbackItem, SiteSla
 from app.outbox.tables import IdempotencyRecord
 from app.photos.tables import Photo, PhotoLink, PhotoTag
 from app.sites.tables import Area, Site, SiteMembership
@@ -35,5 +36,8 @@ APP_CONFIG = AppConfig(
         Photo,
         PhotoTag,
         PhotoLink,
+        FeedbackItem,
+        FeedbackEvent,
+        SiteSla,
     ],
 )

@@ -8,7 +8,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -20,32 +19,17 @@ from app.photos import access, services, timeline
 from app.sites import members
 from app.sites.coordinates import distance_m
 from app.web.access import PUBLIC, allow, device_of
-from app.web.forms import see_other
+from app.web.forms import form_with_files, see_other
 from app.web.rendering import field_errors, render
 
 # The no-JavaScript form sends photos as the camera made them: room for a few.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_PHOTO_BYTES = 15 * 1024 * 1024
 MAX_PHOTOS_AT_ONCE = 5
 ANYONE = allow(*Role)
 
 
 def _today(site: dict):
     return datetime.now(ZoneInfo(site["timezone"])).date()
-
-
-async def _upload_form(request: Request) -> tuple[dict[str, str], list[UploadFile]]:
-    form = await request.form()
-    fields = {key: value[:2000] for key, value in form.items() if isinstance(value, str)}
-    files = [value for value in form.getall("photo") if isinstance(value, UploadFile) and value.filename]
-    return fields, files
-
-
-async def _read(upload: UploadFile) -> bytes:
-    data = await upload.read(MAX_PHOTO_BYTES + 1)
-    if len(data) > MAX_PHOTO_BYTES:
-        raise invalid("photo", N_("This photo is larger than %(size)s MB."), size=MAX_PHOTO_BYTES // 2**20)
-    return data
 
 
 class PhotoSiteController(Controller):
@@ -89,19 +73,19 @@ class PhotoSiteController(Controller):
     @post(name="photo_upload", request_max_body_size=MAX_UPLOAD_BYTES, status_code=200)
     async def photo_upload(self, request: Request, site_id: FromPath[int]) -> Template | Redirect:
         site = await members.site_of_member(request.user, site_id)
-        form, files = await _upload_form(request)
-        key = form.get("idempotency_key", "")
-        echo = {ECHO: key} if key else {}
+        form: dict = {}
+        key = ""
         queued = bool(request.headers.get("hx-request"))
         photo_ids = []
         try:
+            form, files = await form_with_files(request)
+            key = form.get("idempotency_key", "")
             if not files:
                 raise invalid("photo", N_("Choose a photo."))
             if len(files) > MAX_PHOTOS_AT_ONCE:
                 raise invalid("photo", N_("At most %(count)s photos at once."), count=MAX_PHOTOS_AT_ONCE)
             details = services.parse_details(form)
-            for index, upload in enumerate(files):
-                data = await _read(upload)
+            for index, data in enumerate(files):
                 # One form, one key: each of its photos gets its own from it.
                 photo_key = key if len(files) == 1 else f"{key[:60]}-{index}"
                 photo_ids.append(await services.store(
@@ -109,15 +93,16 @@ class PhotoSiteController(Controller):
                 ))
         except ValidationFailed as problem:
             errors = field_errors(problem)
+            echo = {ECHO: key} if key else {}
             if queued:
                 context = {"errors": errors}
-                return render(request, "photos/_refused.html", context, status_code=422, headers=echo)
+                return render(request, "_shared/_refused.html", context, status_code=422, headers=echo)
             context = await self._capture_context(site, form, errors)
             return render(request, "photos/capture.html", context, status_code=422)
         if not queued:
             return see_other(request.app.route_reverse("photo_timeline", site_id=site_id))
         photo = await services.photo_row(photo_ids[0])
-        return render(request, "photos/_uploaded.html", {"photo": photo, "site": site}, headers=echo)
+        return render(request, "photos/_uploaded.html", {"photo": photo, "site": site}, headers={ECHO: key})
 
     @get("/areas/{area_id:int}", name="photo_area")
     async def photo_area(self, request: Request, site_id: FromPath[int], area_id: FromPath[int]) -> Template:

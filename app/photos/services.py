@@ -113,6 +113,11 @@ def parse_details(form: Mapping[str, str]) -> Details:
     return Details(area_id, caption, tags, taken_at, source, latitude, longitude, accuracy)
 
 
+def content_hash_of(data: bytes) -> str:
+    """The storage key of an upload: the same bytes are stored once."""
+    return hashlib.sha256(data).hexdigest()
+
+
 async def _check_area(site_id: int, area_id: int | None) -> None:
     if area_id is None:
         return
@@ -151,7 +156,7 @@ async def store(
     if not data:
         raise ValidationFailed({"photo": (N_("Choose a photo."), {})})
     await _check_area(site["id"], details.area_id)
-    content_hash = hashlib.sha256(data).hexdigest()
+    content_hash = content_hash_of(data)
     processed = await _process(data)
     files = storage()
     for size, content in zip(SIZES, (processed.display, processed.thumb), strict=True):

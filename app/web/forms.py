@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from litestar import Request
+from litestar.datastructures import UploadFile
 from litestar.response import Redirect
+
+from app.errors import invalid
+from app.i18n import N_
 
 MAX_FIELD = 2000
 
@@ -24,3 +28,26 @@ def local_path(target: str | None, default: str = "/") -> str:
 def see_other(path: str) -> Redirect:
     """Post/redirect/get. Boosted htmx forms follow it and swap in the new page."""
     return Redirect(path, status_code=303)
+
+
+MAX_FILE_BYTES = 15 * 1024 * 1024
+
+
+async def form_with_files(request: Request, name: str = "photo") -> tuple[dict[str, str], list[bytes]]:
+    """A multipart form's text fields and the contents of its files called `name`.
+
+    Each file may be at most 15 MB (the route's own limit caps the whole request).
+    """
+    form = await request.form()
+    fields = {key: value[: MAX_FIELD * 6] for key, value in form.items() if isinstance(value, str)}
+    files = []
+    for upload in form.getall(name, []):
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = await upload.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                raise invalid(
+                    name, N_("This photo is larger than %(size)s MB."), size=MAX_FILE_BYTES // 2**20
+                )
+            if data:
+                files.append(data)
+    return fields, files

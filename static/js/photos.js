@@ -106,18 +106,20 @@
     row.status.textContent = row.form.dataset.msgSending;
   });
   on("outbox:sent", function (row) {
+    if (row.together) return;
     row.bar.value = 1;
     row.bar.hidden = true;
     row.status.hidden = true;
   });
   on("outbox:refused", function (row) {
+    if (row.together) return;
     row.bar.hidden = true;
     row.status.textContent = row.form.dataset.msgRefused;
     row.li.classList.add("refused");
   });
   on("outbox:retry", function (row) {
     row.status.textContent = row.form.dataset.msgWaiting;
-    if (row.retry) return;
+    if (row.retry || row.together) return;
     row.retry = document.createElement("button");
     row.retry.type = "button";
     row.retry.textContent = row.form.dataset.msgRetry;
@@ -125,11 +127,44 @@
     row.status.after(row.retry);
   });
 
+  // A form sent as one entry, its photos shrunk and attached (a report with its photos).
+  function together(form, input, files) {
+    var fields = {}, status = document.getElementById(form.dataset.outboxTarget),
+      key = window.Outbox.newKey(), where = window.Outbox.position();
+    new FormData(form).forEach(function (v, k) {
+      if (typeof v === "string" && k !== "_csrf_token") fields[k] = v;
+    });
+    fields.idempotency_key = key;
+    // The server's answer ("received, #123", or why not) replaces the status line.
+    rows[key] = { form: form, li: status, status: status, bar: {}, together: true };
+    status.textContent = form.dataset.msgShrinking;
+    form.setAttribute("aria-busy", "true");
+    return files.reduce(function (chain, file) {
+      return chain.then(function (done) { return shrink(file).then(function (small) { return done.concat(small); }); });
+    }, Promise.resolve([])).then(function (photos) {
+      if (photos.length) fields.photo = photos;
+      return where;
+    }).then(function (p) {
+      if (p) ["latitude", "longitude", "accuracy"].forEach(function (k) { fields[k] = String(p.coords[k]); });
+      return window.Outbox.enqueue(form.action, fields, { target: form.dataset.outboxTarget });
+    }).then(function () {
+      form.reset();
+      form.querySelector("[name=idempotency_key]").value = window.Outbox.newKey();
+      form.removeAttribute("aria-busy");
+    });
+  }
+
   function submitted(event) {
     var form = event.target;
     if (!form.matches("form[data-photo-upload]") || !window.Outbox || !window.Outbox.usable()) return;
     if (!window.File || !window.Blob || !HTMLCanvasElement.prototype.toBlob) return;
     var input = form.querySelector("input[type=file]"), files = [].slice.call(input.files || []);
+    if (form.dataset.photoUpload === "together") {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      if (!form.getAttribute("aria-busy")) together(form, input, files).catch(function (e) { setTimeout(function () { throw e; }); });
+      return;
+    }
     if (!files.length) return;  // the browser's own "required" message, or the server's
     event.preventDefault();
     event.stopImmediatePropagation();

@@ -1,0 +1,213 @@
+"""The triage queue: a site's items (or the company's system suggestions), most urgent first.
+
+Order: the SLA deadline (the answer's while waiting for one, then the fix's), then
+severity, then age. Pages are keyset pages on that order, so page 50 costs what page
+1 does, and every filter is a column of one of the queue's indexes (see the feedback
+migration). Counts per status come from one GROUP BY.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from app.accounts.tables import User
+from app.errors import ValidationFailed
+from app.feedback.tables import FeedbackItem, Kind, Severity, Status
+from app.i18n import N_
+
+PAGE = 20
+MAX_ID = 2**31 - 1
+ROW_COLUMNS = (
+    FeedbackItem.id,
+    FeedbackItem.site,
+    FeedbackItem.kind,
+    FeedbackItem.severity,
+    FeedbackItem.severity_rank,
+    FeedbackItem.source,
+    FeedbackItem.description,
+    FeedbackItem.status,
+    FeedbackItem.is_open,
+    FeedbackItem.anonymous,
+    FeedbackItem.reporter,
+    FeedbackItem.owner,
+    FeedbackItem.created_at,
+    FeedbackItem.deadline,
+    FeedbackItem.respond_by,
+    FeedbackItem.fix_by,
+    FeedbackItem.first_response_at,
+    FeedbackItem.duplicate_of,
+    FeedbackItem.reason,
+    FeedbackItem.area,
+    FeedbackItem.area.name.as_alias("area_name"),
+    FeedbackItem.crew.name.as_alias("crew_name"),
+    FeedbackItem.owner.name.as_alias("owner_name"),
+    FeedbackItem.reporter.name.as_alias("reporter_name"),
+    FeedbackItem.site.timezone.as_alias("timezone"),
+)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    kind: str = ""
+    severity: str = ""
+    status: str = ""  # "" is every open item
+    area: int | None = None
+    crew: int | None = None
+    overdue: bool = False
+    mine: bool = False
+    after: tuple[datetime, int, int] | None = None  # (deadline, severity rank, id) of the last row shown
+
+    def query(self, **changes: object) -> dict[str, str]:
+        chosen = replace(self, **changes) if changes else self
+        pairs = {
+            "kind": chosen.kind,
+            "severity": chosen.severity,
+            "status": chosen.status,
+            "area": chosen.area,
+            "crew": chosen.crew,
+            "overdue": "1" if chosen.overdue else None,
+            "mine": "1" if chosen.mine else None,
+            "after": f"{chosen.after[0].isoformat()}~{chosen.after[1]}~{chosen.after[2]}"
+            if chosen.after
+            else None,
+        }
+        return {key: str(value) for key, value in pairs.items() if value not in (None, "")}
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            self.kind or self.severity or self.status or self.area or self.crew or self.overdue or self.mine
+        )
+
+
+def _id(text: str) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and int(text) <= MAX_ID else None
+
+
+def parse_filters(params: Mapping[str, str]) -> QueueFilters:
+    errors: dict[str, tuple[str, dict]] = {}
+    values = {}
+    for name, choices in (("kind", Kind), ("severity", Severity), ("status", Status)):
+        text = (params.get(name) or "").strip()
+        if text and text not in {choice.value for choice in choices}:
+            errors[name] = (N_("Choose from the list."), {})
+            text = ""
+        values[name] = text
+    after = None
+    if text := (params.get("after") or "").strip():
+        try:
+            moment, rank, item_id = text.rsplit("~", 2)
+            after = (datetime.fromisoformat(moment), int(rank), int(item_id))
+        except ValueError:
+            errors["after"] = (N_("This page link is broken. Start again from the top."), {})
+    if errors:
+        raise ValidationFailed(errors)
+    return QueueFilters(
+        area=_id(params.get("area", "")),
+        crew=_id(params.get("crew", "")),
+        overdue=params.get("overdue") == "1",
+        mine=params.get("mine") == "1",
+        after=after,
+        **values,
+    )
+
+
+def _scope(site_id: int | None):
+    if site_id is None:
+        return FeedbackItem.kind == Kind.system.value
+    return FeedbackItem.site == site_id
+
+
+def _where(site_id: int | None, filters: QueueFilters, user: User, now: datetime):
+    where = _scope(site_id)
+    where &= (FeedbackItem.status == filters.status) if filters.status else (FeedbackItem.is_open == True)  # noqa: E712
+    if filters.kind and site_id is not None:
+        where &= FeedbackItem.kind == filters.kind
+    if filters.severity:
+        where &= FeedbackItem.severity == filters.severity
+    if filters.area:
+        where &= FeedbackItem.area == filters.area
+    if filters.crew:
+        where &= FeedbackItem.crew == filters.crew
+    if filters.overdue:
+        where &= FeedbackItem.deadline < now
+    if filters.mine:
+        where &= FeedbackItem.owner == user.id
+    return where
+
+
+def _after(after: tuple[datetime, int, int]):
+    deadline, rank, item_id = after
+    return (FeedbackItem.deadline > deadline) | (
+        (FeedbackItem.deadline == deadline)
+        & (
+            (FeedbackItem.severity_rank < rank)
+            | ((FeedbackItem.severity_rank == rank) & (FeedbackItem.id > item_id))
+        )
+    )
+
+
+async def page(
+    site_id: int | None, filters: QueueFilters, user: User, now: datetime | None = None
+) -> tuple[list[dict], QueueFilters | None]:
+    now = now or datetime.now(UTC)
+    where = _where(site_id, filters, user, now)
+    if filters.after:
+        where &= _after(filters.after)
+    rows = await (
+        FeedbackItem.select(*ROW_COLUMNS)
+        .where(where)
+        .order_by(FeedbackItem.deadline)
+        .order_by(FeedbackItem.severity_rank, ascending=False)
+        .order_by(FeedbackItem.id)
+        .limit(PAGE + 1)
+    )
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    following = (
+        replace(filters, after=(rows[-1]["deadline"], rows[-1]["severity_rank"], rows[-1]["id"]))
+        if more
+        else None
+    )
+    return rows, following
+
+
+async def counts(site_id: int | None, now: datetime | None = None) -> dict[str, int]:
+    """Items per status, and how many open ones are overdue."""
+    if site_id is None:
+        rows = await FeedbackItem.raw(
+            "SELECT status, COUNT(*) AS n FROM feedback_item WHERE kind = {} GROUP BY status",
+            Kind.system.value,
+        )
+    else:
+        rows = await FeedbackItem.raw(
+            "SELECT status, COUNT(*) AS n FROM feedback_item WHERE site = {} GROUP BY status", site_id
+        )
+    found = {row["status"]: row["n"] for row in rows}
+    overdue = await FeedbackItem.count().where(
+        _scope(site_id)
+        & (FeedbackItem.is_open == True)  # noqa: E712
+        & (FeedbackItem.deadline < (now or datetime.now(UTC)))
+    )
+    return {**found, "overdue": overdue, "open": sum(found.get(s, 0) for s in ("new", "assigned", "fixed"))}
+
+
+async def reported_by(user: User, page_size: int = 50) -> list[dict]:
+    return (
+        await FeedbackItem.select(*ROW_COLUMNS, FeedbackItem.site.name.as_alias("site_name"))
+        .where(FeedbackItem.reporter == user.id)
+        .order_by(FeedbackItem.id, ascending=False)
+        .limit(page_size)
+    )
+
+
+async def assigned_to(user: User) -> list[dict]:
+    return (
+        await FeedbackItem.select(*ROW_COLUMNS, FeedbackItem.site.name.as_alias("site_name"))
+        .where((FeedbackItem.owner == user.id) & (FeedbackItem.status == Status.assigned.value))
+        .order_by(FeedbackItem.deadline)
+        .limit(100)
+    )
