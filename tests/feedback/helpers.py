@@ -27,12 +27,20 @@ async def site_with_people(name: str = "测试工地") -> Site:
     return Site(site, supervisor, foreman, account)
 
 
-async def report(client, site_id: int, *, key: str | None = None, photos: list[bytes] = (), queued: bool = True,
-                 **fields):
+async def report(
+    client, site_id: int, *, key: str | None = None, photos: list[bytes] = (), queued: bool = True, **fields
+):
     csrf = await fetch_csrf(client)
     key = key or str(uuid.uuid4())
-    data = {"site": str(site_id), "kind": "safety", "severity": "high", "description": "脚手架缺扣件",
-            "idempotency_key": key, "_csrf_token": csrf, **fields}
+    data = {
+        "site": str(site_id),
+        "kind": "safety",
+        "severity": "high",
+        "description": "脚手架缺扣件",
+        "idempotency_key": key,
+        "_csrf_token": csrf,
+        **fields,
+    }
     headers = {"X-Idempotency-Key": key, "HX-Request": "true", "HX-Target": "report-result"} if queued else {}
     files = [("photo", (f"p{i}.jpg", content, "image/jpeg")) for i, content in enumerate(photos)]
     return await client.post("/report", data=data, headers=headers, files=files or None)
@@ -41,5 +49,6 @@ async def report(client, site_id: int, *, key: str | None = None, photos: list[b
 async def act(client, item_id: int, action: str, *, row: bool = True, **fields):
     csrf = await fetch_csrf(client)
     headers = {"HX-Request": "true", "HX-Target": f"item-{item_id}"} if row else {}
-    return await client.post(f"/feedback/{item_id}/{action}", data={"_csrf_token": csrf, **fields},
-                             headers=headers)
+    return await client.post(
+        f"/feedback/{item_id}/{action}", data={"_csrf_token": csrf, **fields}, headers=headers
+    )

@@ -17,7 +17,9 @@ async def test_report_assign_fix_reinspect_close(client, sign_in_as):
     assert sent.status_code == 200, sent.text
     item = await FeedbackItem.select().first()
     assert f"#{item['id']}" in sent.text and sent.headers["x-idempotency-key"]
-    assert item["status"] == "new" and item["reporter"] == people.worker.id and item["first_response_at"] is None
+    assert (
+        item["status"] == "new" and item["reporter"] == people.worker.id and item["first_response_at"] is None
+    )
 
     await sign_in_as(people.supervisor)
     queue = await client.get(f"/sites/{people.site.id}/queue")
@@ -30,9 +32,15 @@ async def test_report_assign_fix_reinspect_close(client, sign_in_as):
     assert item["first_response_at"] is not None
 
     await sign_in_as(people.foreman)
-    fixed = await client.post(f"/feedback/{item['id']}/fix", data={
-        "_csrf_token": client.cookies.get("fp_csrf"), "note": "已补齐扣件", "idempotency_key": "f" * 20,
-    }, files=[("photo", ("fix.jpg", images.banded_jpeg(800, 600), "image/jpeg"))])
+    fixed = await client.post(
+        f"/feedback/{item['id']}/fix",
+        data={
+            "_csrf_token": client.cookies.get("fp_csrf"),
+            "note": "已补齐扣件",
+            "idempotency_key": "f" * 20,
+        },
+        files=[("photo", ("fix.jpg", images.banded_jpeg(800, 600), "image/jpeg"))],
+    )
     assert fixed.status_code == 303, fixed.text
     assert (await FeedbackItem.select().first())["status"] == "fixed"
 
@@ -46,7 +54,9 @@ async def test_report_assign_fix_reinspect_close(client, sign_in_as):
     assert "Closed" in mine.text or "已关闭" in mine.text
     page = await client.get(f"/feedback/{item['id']}")
     assert page.status_code == 200 and "已补齐扣件" in page.text
-    actions = [row["action"] for row in await FeedbackEvent.select(FeedbackEvent.action).order_by(FeedbackEvent.id)]
+    actions = [
+        row["action"] for row in await FeedbackEvent.select(FeedbackEvent.action).order_by(FeedbackEvent.id)
+    ]
     assert actions == ["created", "assign", "fix", "pass"]
     assert await Photo.count() == 2
 
