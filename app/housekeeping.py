@@ -47,3 +47,12 @@ async def photo_cleanup() -> int:
     from app.photos.services import cleanup
 
     return await cleanup()
+
+
+@recurring("feedback-overdue", every_s=15 * 60)
+async def feedback_overdue() -> int:
+    """Items past their SLA deadline get an "overdue" line in their timeline, once per deadline;
+    the to-do lists of their owners and supervisors put them first."""
+    from app.feedback.triage import mark_overdue
+
+    return await mark_overdue()

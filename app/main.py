@@ -31,9 +31,11 @@ from app.checkin.routes import CheckInController
 from app.checkin.services import FLAG_LABELS
 from app.config import ROOT, Settings, get_settings
 from app.db import current_engine
+from app.feedback import todo as feedback_todo  # noqa: F401  (registers to-do items)
 from app.feedback.item_routes import FeedbackItemController, LiveController
 from app.feedback.live import channels_plugin
 from app.feedback.routes import MyFeedbackController, QueueController, ReportController
+from app.feedback.sla_routes import SlaController
 from app.home.routes import HomeController, ShellController
 from app.jobs import LastRuns, scheduler
 from app.photos.routes import MyPhotosController, PhotoController, PhotoSiteController
@@ -80,6 +82,7 @@ CONTROLLERS = [
     QueueController,
     FeedbackItemController,
     LiveController,
+    SlaController,
 ]
 
 

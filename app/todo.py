@@ -21,6 +21,8 @@ class TodoItem:
     route_name: str
     route_params: dict = field(default_factory=dict)
     urgent: bool = False
+    detail: str = ""  # shown as it is, under the label (a project's name)
+    query: dict = field(default_factory=dict)  # a filter on the page it opens
 
 
 Provider = Callable[[User], Awaitable[list[TodoItem]]]

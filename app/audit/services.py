@@ -70,6 +70,17 @@ ACTION_LABELS = {
     "attendance.correct": N_("Attendance corrected"),
     "photo.upload": N_("Photo added"),
     "photo.delete": N_("Photo deleted"),
+    "feedback.report": N_("Problem reported"),
+    "feedback.finding": N_("Inspection finding recorded"),
+    "feedback.accept": N_("Report accepted"),
+    "feedback.assign": N_("Fix assigned"),
+    "feedback.duplicate": N_("Report marked a duplicate"),
+    "feedback.reject": N_("Report rejected"),
+    "feedback.comment": N_("Report commented"),
+    "feedback.fix": N_("Marked fixed"),
+    "feedback.pass": N_("Re-inspection passed"),
+    "feedback.fail": N_("Re-inspection failed"),
+    "sla.update": N_("Response and fix times changed"),
 }
 RECORD_LABELS = {
     "user": N_("Account"),
@@ -83,6 +94,7 @@ RECORD_LABELS = {
     "poster": N_("Check-in poster"),
     "attendance_event": N_("Attendance record"),
     "photo": N_("Photo"),
+    "feedback": N_("Report"),
 }
 
 

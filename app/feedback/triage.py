@@ -326,3 +326,21 @@ async def _may_see(user: User, item_id: int) -> bool:
 # A report's photos and its fix's evidence are visible to whoever may see the item.
 register_record_check(PHOTO_RECORD, _may_see)
 register_record_check(FIX_RECORD, _may_see)
+
+
+async def mark_overdue(now: datetime | None = None) -> int:
+    """An "overdue" line in the timeline of each open item past its deadline, once per deadline."""
+    now = now or datetime.now(UTC)
+    late = await FeedbackItem.raw(
+        "SELECT id FROM feedback_item f WHERE is_open = {} AND deadline < {} AND NOT EXISTS ("
+        " SELECT 1 FROM feedback_event e"
+        " WHERE e.item = f.id AND e.action = 'overdue' AND e.created_at >= f.deadline)",
+        True,
+        now,
+    )
+    if late:
+        async with write_transaction():
+            await insert_rows(
+                FeedbackEvent, [{"item": row["id"], "action": "overdue", "created_at": now} for row in late]
+            )
+    return len(late)

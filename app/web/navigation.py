@@ -30,6 +30,7 @@ TABS = (
     Tab("my_attendance", N_("Attendance"), "clock", frozenset({Role.worker.value})),
     Tab("my_photos", N_("Photos"), "camera",
         frozenset({Role.worker.value, Role.foreman.value, Role.supervisor.value}), also=r"/photos(/|$)"),
+    Tab("my_reports", N_("Report"), "alert", frozenset({Role.worker.value, Role.foreman.value})),
     Tab("account", N_("Me"), "person", EVERYONE),
 )
 
