@@ -1,5 +1,5 @@
-"""Live updates of the triage queues: a new item is announced on its site's channel (and
-on the company-wide one for system suggestions); open queue pages listen by SSE.
+"""Live updates of the triage queues: a new item is announced on its site's channel (system
+suggestions on the company-wide one); open queue pages listen by SSE.
 
 Litestar channels: in memory for one server process, Redis pub/sub when REDIS_URL is
 set, so every process hears every announcement.
@@ -40,7 +40,7 @@ def channel_of(site_id: int | None) -> str:
 async def announce(site_id: int, kind: Kind, item_id: int) -> None:
     if _plugin is None:
         return
-    names = [channel_of(site_id)] + ([SYSTEM] if kind is Kind.system else [])
+    names = [SYSTEM] if kind is Kind.system else [channel_of(site_id)]
     try:
         _plugin.publish(str(item_id), names)
     except RuntimeError:

@@ -116,9 +116,10 @@ def parse_filters(params: Mapping[str, str]) -> QueueFilters:
 
 
 def _scope(site_id: int | None):
+    """A site's items, or (no site) the company's system suggestions, which only admins triage."""
     if site_id is None:
         return FeedbackItem.kind == Kind.system.value
-    return FeedbackItem.site == site_id
+    return (FeedbackItem.site == site_id) & (FeedbackItem.kind != Kind.system.value)
 
 
 def _where(site_id: int | None, filters: QueueFilters, user: User, now: datetime):
@@ -184,7 +185,9 @@ async def counts(site_id: int | None, now: datetime | None = None) -> dict[str, 
         )
     else:
         rows = await FeedbackItem.raw(
-            "SELECT status, COUNT(*) AS n FROM feedback_item WHERE site = {} GROUP BY status", site_id
+            "SELECT status, COUNT(*) AS n FROM feedback_item WHERE site = {} AND kind != {} GROUP BY status",
+            site_id,
+            Kind.system.value,
         )
     found = {row["status"]: row["n"] for row in rows}
     overdue = await FeedbackItem.count().where(
