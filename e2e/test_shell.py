@@ -39,7 +39,8 @@ TEXT = {
     "zh-CN": {
         "lang": "zh-CN", "other": "en", "switch_to": "English",
         "sign_in": "登录", "home": "待办", "me": "我的", "projects": "项目",
-        "workers": "工人", "staff": "人员", "attendance": "考勤", "photos": "照片", "report": "报告",
+        "workers": "工人", "staff": "人员", "attendance": "考勤", "photos": "照片",
+        "report": "报告",
         "wrong": "手机号或密码错误。",
         "forbidden": "无权操作", "forbidden_hint": "您的角色无权进行此操作，请联系项目经理。",
         "offline": "没有网络", "change_password": "修改登录密码", "change_pin": "修改密码",
@@ -48,7 +49,8 @@ TEXT = {
     "en": {
         "lang": "en", "other": "zh-CN", "switch_to": "中文",
         "sign_in": "Sign in", "home": "To-do", "me": "Me", "projects": "Projects",
-        "workers": "Workers", "staff": "Staff", "attendance": "Attendance", "photos": "Photos", "report": "Report",
+        "workers": "Workers", "staff": "Staff", "attendance": "Attendance", "photos": "Photos",
+        "report": "Report",
         "wrong": "The phone number or the password/PIN is wrong.",
         "forbidden": "Not allowed",
         "forbidden_hint": "Your role does not allow this. Ask your project manager.",

@@ -39,19 +39,20 @@
     }, function () { return file; });  // the original, when this browser cannot
   }
 
-  // DateTimeOriginal from a JPEG's EXIF, as the phone's local time; null when absent.
-  function exifTime(file) {
-    if (!/jpe?g$/i.test(file.type) || !file.slice) return Promise.resolve(null);
+  // From a JPEG's EXIF: DateTimeOriginal (the phone's local time) and the GPS position;
+  // {} when absent.
+  function exifFacts(file) {
+    if (!/jpe?g$/i.test(file.type) || !file.slice) return Promise.resolve({});
     return file.slice(0, 128 * 1024).arrayBuffer().then(function (buffer) {
       var view = new DataView(buffer), offset = 2;
-      if (view.getUint16(0) !== 0xFFD8) return null;
+      if (view.getUint16(0) !== 0xFFD8) return {};
       while (offset + 4 < view.byteLength) {
         var marker = view.getUint16(offset), size = view.getUint16(offset + 2);
         if (marker === 0xFFE1 && view.getUint32(offset + 4) === 0x45786966) return readExif(view, offset + 10);
         offset += 2 + size;
       }
-      return null;
-    }).catch(function () { return null; });
+      return {};
+    }).catch(function () { return {}; });
   }
   function readExif(view, tiff) {
     var little = view.getUint16(tiff) === 0x4949;
@@ -64,16 +65,32 @@
       }
       return 0;
     }
-    var zero = tiff + u32(tiff + 4), sub = find(zero, 0x8769), entry;
+    function rational(at) { return u32(at) / (u32(at + 4) || 1); }
+    function degrees(ifd, refTag, valueTag) {
+      var ref = find(ifd, refTag), value = find(ifd, valueTag);
+      if (!ref || !value) return null;
+      var at = tiff + u32(value + 8), sign = /[SW]/.test(String.fromCharCode(view.getUint8(ref + 8))) ? -1 : 1;
+      return sign * (rational(at) + rational(at + 8) / 60 + rational(at + 16) / 3600);
+    }
+    var zero = tiff + u32(tiff + 4), sub = find(zero, 0x8769), gps = find(zero, 0x8825), entry, found = {};
     entry = sub ? find(tiff + u32(sub + 8), 0x9003) : 0;
     entry = entry || find(zero, 0x0132);
-    if (!entry) return null;
-    var text = "", at = tiff + u32(entry + 8);
-    for (var i = 0; i < 19; i++) text += String.fromCharCode(view.getUint8(at + i));
-    var m = /^(\d{4}):(\d\d):(\d\d) (\d\d):(\d\d):(\d\d)$/.exec(text);
-    if (!m) return null;
-    var when = new Date(+m[1], m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
-    return isNaN(when) ? null : when.toISOString();
+    if (entry) {
+      var text = "", at = tiff + u32(entry + 8);
+      for (var i = 0; i < 19; i++) text += String.fromCharCode(view.getUint8(at + i));
+      var m = /^(\d{4}):(\d\d):(\d\d) (\d\d):(\d\d):(\d\d)$/.exec(text);
+      var when = m && new Date(+m[1], m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+      if (when && !isNaN(when)) found.time = when.toISOString();
+    }
+    // The canvas drops EXIF: the place the camera wrote is read here, before it does.
+    if (gps) {
+      var ifd = tiff + u32(gps + 8), lat = degrees(ifd, 1, 2), lon = degrees(ifd, 3, 4);
+      if (lat !== null && lon !== null && Math.abs(lat) <= 90 && Math.abs(lon) <= 180 && (lat || lon)) {
+        found.latitude = lat;
+        found.longitude = lon;
+      }
+    }
+    return found;
   }
 
   function item(list, form, file, key) {
@@ -102,6 +119,7 @@
     });
   }
   on("outbox:progress", function (row, d) {
+    row.bar.hidden = false;
     row.bar.value = d.loaded / d.total;
     row.status.textContent = row.form.dataset.msgSending;
   });
@@ -110,6 +128,7 @@
     row.bar.value = 1;
     row.bar.hidden = true;
     row.status.hidden = true;
+    row.li.querySelector("img").hidden = true;  // the server's thumbnail takes its place
   });
   on("outbox:refused", function (row) {
     if (row.together) return;
@@ -119,6 +138,7 @@
   });
   on("outbox:retry", function (row) {
     row.status.textContent = row.form.dataset.msgWaiting;
+    row.bar.hidden = true;
     if (row.retry || row.together) return;
     row.retry = document.createElement("button");
     row.retry.type = "button";
@@ -178,13 +198,18 @@
       row.form = form;
       rows[key] = row;
       return chain.then(function () {
-        return Promise.all([shrink(file), exifTime(file), where]);
+        return Promise.all([shrink(file), exifFacts(file), where]);
       }).then(function (got) {
-        var fields = Object.assign({}, base, { photo: got[0], idempotency_key: key });
-        fields.taken_at = got[1] || new Date().toISOString();
-        fields.taken_source = got[1] ? "exif" : "phone";
-        var p = got[2];
-        if (p) ["latitude", "longitude", "accuracy"].forEach(function (k) { fields[k] = String(p.coords[k]); });
+        var fields = Object.assign({}, base, { photo: got[0], idempotency_key: key }), exif = got[1], p = got[2];
+        fields.taken_at = exif.time || new Date().toISOString();
+        fields.taken_source = exif.time ? "exif" : "phone";
+        // Where the camera says it was taken beats where the phone is now (a gallery photo).
+        if (exif.latitude !== undefined) {
+          fields.latitude = String(exif.latitude);
+          fields.longitude = String(exif.longitude);
+        } else if (p) {
+          ["latitude", "longitude", "accuracy"].forEach(function (k) { fields[k] = String(p.coords[k]); });
+        }
         row.status.textContent = form.dataset.msgSize.replace("{size}", Math.round(got[0].size / 1024));
         row.li.dataset.bytes = got[0].size;
         return window.Outbox.enqueue(form.action, fields, { target: "upload-" + key });
