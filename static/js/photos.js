@@ -129,6 +129,7 @@
     row.bar.hidden = true;
     row.status.hidden = true;
     row.li.querySelector("img").hidden = true;  // the server's thumbnail takes its place
+    row.li.classList.add("sent");
   });
   on("outbox:refused", function (row) {
     if (row.together) return;
