@@ -6,6 +6,7 @@ so templates, flash messages and validation errors all speak the same language.
 
 from __future__ import annotations
 
+import functools
 from contextvars import ContextVar
 from datetime import date, datetime
 from functools import cache
@@ -85,8 +86,14 @@ def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
     return text % {"num": n, **params}
 
 
+@functools.cache
+def _parsed(language: str) -> Locale:
+    return Locale.parse(language)
+
+
 def _locale() -> Locale:
-    return Locale.parse(_language.get())
+    # Parsed once per language: pages format dozens of times and dates.
+    return _parsed(_language.get())
 
 
 def format_datetime(value: datetime, timezone: str = DEFAULT_TIMEZONE, style: str = "short") -> str:

@@ -141,14 +141,16 @@ def _where(site_id: int | None, filters: QueueFilters, user: User, now: datetime
 
 
 def _after(after: tuple[datetime, int, int]):
+    """Past the keyset; the plain bound on the deadline lets the index range over it."""
     deadline, rank, item_id = after
-    return (FeedbackItem.deadline > deadline) | (
+    later = (FeedbackItem.deadline > deadline) | (
         (FeedbackItem.deadline == deadline)
         & (
             (FeedbackItem.severity_rank < rank)
             | ((FeedbackItem.severity_rank == rank) & (FeedbackItem.id > item_id))
         )
     )
+    return (FeedbackItem.deadline >= deadline) & later
 
 
 async def page(

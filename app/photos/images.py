@@ -128,7 +128,9 @@ def process(data: bytes) -> Processed:
         rgba = image.convert("RGBA")
         background.paste(rgba, mask=rgba.getchannel("A"))
         image = background
-    image.thumbnail((DISPLAY_PX, DISPLAY_PX), Image.Resampling.LANCZOS)
+    # Bicubic: a phone has already shrunk most photos to 2048 px, and for the last step
+    # down to 1600 it looks the same as Lanczos at half the time.
+    image.thumbnail((DISPLAY_PX, DISPLAY_PX), Image.Resampling.BICUBIC)
     display = _jpeg(image, DISPLAY_QUALITY)
     small = image.copy()
     small.thumbnail((THUMB_PX, THUMB_PX), Image.Resampling.LANCZOS)
