@@ -61,6 +61,11 @@ async def _existing(scope: str, key: str, digest: str) -> Done | None:
     return Done(found["result_type"], found["result_id"], replayed=True)
 
 
+async def earlier(scope: str, key: str, payload: Mapping[str, object]) -> Done | None:
+    """The stored answer to this key, before doing costly work again (422 for another payload)."""
+    return await _existing(scope, check_key(key), payload_hash(payload))
+
+
 async def once(
     scope: str,
     key: str,

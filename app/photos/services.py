@@ -19,7 +19,7 @@ from app.audit import services as audit
 from app.db import insert_rows, write_transaction
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.i18n import N_
-from app.outbox.services import once
+from app.outbox.services import earlier, once
 from app.photos import access, images
 from app.photos.storage import SIZES, file_name, storage
 from app.photos.tables import Photo, PhotoLink, PhotoTag
@@ -157,6 +157,8 @@ async def store(
         raise ValidationFailed({"photo": (N_("Choose a photo."), {})})
     await _check_area(site["id"], details.area_id)
     content_hash = content_hash_of(data)
+    if done := await earlier(SCOPE, key, details.payload(site["id"], content_hash)):
+        return done.result_id  # a retry from the phone: no second decode, no new files
     processed = await _process(data)
     files = storage()
     for size, content in zip(SIZES, (processed.display, processed.thumb), strict=True):

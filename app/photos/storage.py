@@ -46,6 +46,7 @@ class DiskStorage:
     def _write(self, name: str, data: bytes) -> None:
         path = self._path(name)
         if path.exists():
+            os.utime(path)  # wanted again: the cleanup's grace period starts over
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written aside and renamed: a reader never sees half a file, a crash leaves none.

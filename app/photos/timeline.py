@@ -21,6 +21,7 @@ from app.sites.tables import Area
 
 PAGE = 24
 MAX_ID = 2**31 - 1
+EARLIEST, LATEST = date(1990, 1, 1), date(2200, 12, 31)
 CARD_COLUMNS = (
     Photo.id, Photo.caption, Photo.tags, Photo.taken_at, Photo.taken_date, Photo.area,
     Photo.uploaded_by, Photo.width, Photo.height, Photo.latitude, Photo.longitude,
@@ -68,6 +69,10 @@ def parse_filters(params: Mapping[str, str], today: date) -> Filters:
             try:
                 days[name] = date.fromisoformat(text)
             except ValueError:
+                days[name] = None
+            # Calendar ends would overflow the day arithmetic; no photo is from then.
+            if days[name] is None or not EARLIEST <= days[name] <= LATEST:
+                days[name] = None
                 errors[name] = (N_("Enter a date like 2026-03-31."), {})
     if days["from"] and days["to"] and days["from"] > days["to"]:
         errors["to"] = (N_("The end date is before the start date."), {})
@@ -78,8 +83,11 @@ def parse_filters(params: Mapping[str, str], today: date) -> Filters:
     if text := (params.get("after") or "").strip():
         moment, _, photo_id = text.rpartition("~")
         try:
-            after = (datetime.fromisoformat(moment), int(photo_id))
-        except ValueError:
+            after = (datetime.fromisoformat(moment).astimezone(UTC), int(photo_id))
+            if not 0 < after[1] <= MAX_ID or not EARLIEST.year <= after[0].year <= LATEST.year:
+                raise ValueError(text)
+        except (ValueError, OverflowError):
+            after = None
             errors["after"] = (N_("This page link is broken. Start again from the top."), {})
     if errors:
         raise ValidationFailed(errors)
@@ -115,11 +123,13 @@ def _tagged(site: Mapping, filters: Filters, *, newest_first: bool, limit: int):
         where &= PhotoTag.taken_at < _day_start(filters.date_to + timedelta(days=1), site["timezone"])
     if filters.after:
         where &= _beyond(PhotoTag.taken_at, PhotoTag.photo, filters.after, newest_first)
-    # Area and uploader filters apply on the photo rows, so take a generous slice here.
-    slice_size = limit if not (filters.area or filters.uploader) else limit * 20
+    if filters.area:
+        where &= PhotoTag.photo.area == filters.area
+    if filters.uploader:
+        where &= PhotoTag.photo.uploaded_by == filters.uploader
     return (
         PhotoTag.select(PhotoTag.photo).where(where)
-        .order_by(PhotoTag.taken_at, PhotoTag.photo, ascending=not newest_first).limit(slice_size)
+        .order_by(PhotoTag.taken_at, PhotoTag.photo, ascending=not newest_first).limit(limit)
     )
 
 

@@ -36,6 +36,8 @@ def _status_of(exc: Exception) -> int:
         return 403
     if isinstance(exc, HTTPException):
         return exc.status_code
+    if isinstance(exc, UnicodeDecodeError):
+        return 400  # a mangled form (a file part whose header was broken reads as text)
     return HTTP_500_INTERNAL_SERVER_ERROR
 
 

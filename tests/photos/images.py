@@ -53,3 +53,14 @@ def png_bomb(side: int = 20_000) -> bytes:
     out = io.BytesIO()
     Image.new("1", (side, side), 0).save(out, "PNG", optimize=True)
     return out.getvalue()
+
+
+def truncated_jpeg() -> bytes:
+    """A real camera-sized JPEG cut off halfway, as a dropped connection leaves it."""
+    whole = banded_jpeg(1600, 1200)
+    return whole[: len(whole) // 2]
+
+
+def svg_with_script() -> bytes:
+    return (b'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">'
+            b'<script>alert(document.cookie)</script><rect width="100" height="100" fill="red"/></svg>')
