@@ -23,6 +23,7 @@ from app.accounts.routes import AccountController, SignInController
 from app.accounts.staff_routes import StaffController
 from app.accounts.tables import ROLE_LABELS
 from app.audit.routes import AuditController
+from app.backlog.routes import BacklogItemController, BoardController, InboxController, VoteController
 from app.checkin import todo as checkin_todo  # noqa: F401  (registers to-do items)
 from app.checkin.attendance_routes import AttendanceController
 from app.checkin.phone_routes import PhoneController
@@ -83,6 +84,10 @@ CONTROLLERS = [
     FeedbackItemController,
     LiveController,
     SlaController,
+    BoardController,
+    BacklogItemController,
+    VoteController,
+    InboxController,
 ]
 
 

@@ -6,8 +6,10 @@ from piccolo.conf.apps import AppConfig
 
 from app.accounts.tables import SignInFailure, User
 from app.audit.tables import AuditEntry
+from app.backlog.tables import BacklogItem, BacklogLink, FixedQuestion, Vote
 from app.checkin.tables import AttendanceDay, AttendanceEvent, LedgerDayHead, Poster, WorkerDevice
 from app.feedback.tables import FeedbackEvent, FeedbackItem, SiteSla
+from app.inbox.tables import Notification
 from app.outbox.tables import IdempotencyRecord
 from app.photos.tables import Photo, PhotoLink, PhotoTag
 from app.sites.tables import Area, Site, SiteMembership
@@ -39,5 +41,10 @@ APP_CONFIG = AppConfig(
         FeedbackItem,
         FeedbackEvent,
         SiteSla,
+        BacklogItem,
+        BacklogLink,
+        Vote,
+        FixedQuestion,
+        Notification,
     ],
 )

@@ -81,6 +81,15 @@ ACTION_LABELS = {
     "feedback.pass": N_("Re-inspection passed"),
     "feedback.fail": N_("Re-inspection failed"),
     "sla.update": N_("Response and fix times changed"),
+    "backlog.create": N_("Improvement added"),
+    "backlog.proposed": N_("Improvement proposed"),
+    "backlog.planned": N_("Improvement planned"),
+    "backlog.doing": N_("Improvement started"),
+    "backlog.wont_do": N_("Improvement won't be done"),
+    "backlog.done": N_("Improvement done"),
+    "backlog.answer": N_("Fixed? answered"),
+    "backlog.flag": N_("Put on the rectification list"),
+    "backlog.unflag": N_("Taken off the rectification list"),
 }
 RECORD_LABELS = {
     "user": N_("Account"),
@@ -95,6 +104,7 @@ RECORD_LABELS = {
     "attendance_event": N_("Attendance record"),
     "photo": N_("Photo"),
     "feedback": N_("Report"),
+    "backlog": N_("Improvement"),
 }
 
 

@@ -17,6 +17,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.accounts.tables import Role
+from app.backlog.questions import open_questions
 from app.checkin import devices, services
 from app.checkin.posters import PosterInvalid, PosterRevoked, poster_for_token
 from app.errors import DomainError, Forbidden, ValidationFailed
@@ -75,6 +76,7 @@ class CheckInController(Controller):
         if not devices.may_check_in(phone):
             return render(request, "checkin/identify.html", {**context, "form": {}, "revoked": bool(phone)})
         context |= await services.state_of(phone["worker"])
+        context["questions"] = await open_questions(devices.account_of(phone))
         return render(request, "checkin/page.html", {**context, "phone": phone, "key": uuid.uuid4()})
 
     @post(name="checkin_tap")
@@ -106,7 +108,8 @@ class CheckInController(Controller):
             return render(request, "checkin/refused.html", context, status_code=422, headers=echo)
         if not request.headers.get("hx-request"):
             return see_other(request.app.route_reverse("checkin", token=token))
-        context = {"poster": poster, "token": token, "event": recorded.event, **recorded.state}
+        context = {"poster": poster, "token": token, "event": recorded.event, **recorded.state,
+                   "questions": await open_questions(devices.account_of(phone))}
         return render(request, "checkin/page.html", {**context, "phone": phone, "key": uuid.uuid4()},
                       headers=echo)
 

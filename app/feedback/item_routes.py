@@ -15,6 +15,7 @@ from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.response.sse import ServerSentEventMessage
 
 from app.accounts.tables import Role
+from app.backlog import board as backlog_board
 from app.errors import ValidationFailed
 from app.feedback import live, triage
 from app.feedback.routes import ANYONE, MAX_UPLOAD_BYTES, TRIAGERS, queue_page
@@ -40,6 +41,7 @@ async def _item_context(request: Request, item: dict, errors: dict | None = None
         "errors": errors or {},
         "today": datetime.now(ZoneInfo(item["timezone"])).date(),
         "key": uuid.uuid4(),
+        **await backlog_board.around_feedback(request.user, item["id"]),
     }
 
 
@@ -85,7 +87,11 @@ class FeedbackItemController(Controller):
     @post("/accept", name="feedback_accept")
     async def accept(self, request: Request, item_id: FromPath[int]) -> Template | Redirect:
         return await self._act(
-            request, item_id, lambda form: triage.accept(request.user, item_id, device=device_of(request))
+            request,
+            item_id,
+            lambda form: triage.accept(
+                request.user, item_id, form.get("backlog", ""), device=device_of(request)
+            ),
         )
 
     @post("/assign", name="feedback_assign")

@@ -18,11 +18,14 @@ from datetime import UTC, date, datetime
 
 from app.accounts.tables import Role, User
 from app.audit import services as audit
+from app.backlog.services import accept_into
+from app.backlog.votes import move_votes
 from app.db import insert_rows, write_transaction
 from app.errors import Forbidden, NotFound, ValidationFailed, invalid
 from app.feedback.services import PHOTO_RECORD, end_of
 from app.feedback.tables import FeedbackEvent, FeedbackItem, Kind, Status
 from app.i18n import N_
+from app.inbox.services import notify
 from app.photos import services as photos
 from app.photos.access import register_record_check
 from app.sites import services as sites
@@ -129,7 +132,27 @@ async def _change(
             site_id=item["site"],
             detail={"note": note[:200]} if note else None,
         )
+        await _tell(user, item, action, values, note)
     return await _row(item["id"])
+
+
+# What the reporter hears about each step (an anonymous report's reporter is unknown).
+TOLD_TO_REPORTER = {
+    "accept": N_("Your report #%(number)s was accepted as an improvement"),
+    "assign": N_("Your report #%(number)s is being fixed"),
+    "reject": N_("Your report #%(number)s was rejected: %(note)s"),
+    "duplicate": N_("Your report #%(number)s is the same as %(note)s and is followed there"),
+    "pass": N_("Your report #%(number)s was fixed and checked on site"),
+    "comment": N_("New comment on your report #%(number)s: %(note)s"),
+}
+
+
+async def _tell(user: User, item: Mapping, action: str, values: Mapping, note: str) -> None:
+    link = f"/feedback/{item['id']}"
+    if item["reporter"] and item["reporter"] != user.id and action in TOLD_TO_REPORTER:
+        await notify([item["reporter"]], TOLD_TO_REPORTER[action], link, number=item["id"], note=note[:200])
+    if action == "assign" and values.get("owner") != user.id:
+        await notify([values.get("owner")], N_("Fix #%(number)s is assigned to you"), link, number=item["id"])
 
 
 def _still(item: Mapping, *statuses: Status) -> None:
@@ -137,10 +160,15 @@ def _still(item: Mapping, *statuses: Status) -> None:
         raise invalid("status", N_("This item has moved on meanwhile. Reload to see where it is."))
 
 
-async def accept(user: User, item_id: int, *, device: str) -> dict:
+async def accept(user: User, item_id: int, backlog_text: str = "", *, device: str) -> dict:
+    """Accepted into the backlog: a new improvement, or one named by its number."""
     item = await _triagable(user, item_id)
     _still(item, Status.new)
-    return await _change(user, item, "accept", {"status": Status.accepted}, device=device)
+    async with write_transaction():
+        backlog_id = await accept_into(user, item, backlog_text, device=device)
+        return await _change(
+            user, item, "accept", {"status": Status.accepted}, note=f"#{backlog_id}", device=device
+        )
 
 
 async def owners_for(item: Mapping) -> list[dict]:
@@ -210,14 +238,16 @@ async def mark_duplicate(user: User, item_id: int, kept_text: str, *, device: st
         cursor = await _row(cursor["duplicate_of"])
     if cursor and cursor["id"] in seen:
         raise invalid("duplicate_of", N_("That item is itself a duplicate of this one."))
-    return await _change(
-        user,
-        item,
-        "duplicate",
-        {"status": Status.duplicate, "duplicate_of": kept_id},
-        note=f"#{kept_id}",
-        device=device,
-    )
+    async with write_transaction():
+        await move_votes(item_id, kept_id, item["reporter"])
+        return await _change(
+            user,
+            item,
+            "duplicate",
+            {"status": Status.duplicate, "duplicate_of": kept_id},
+            note=f"#{kept_id}",
+            device=device,
+        )
 
 
 async def reject(user: User, item_id: int, reason: str, *, device: str) -> dict:

@@ -24,6 +24,7 @@ from app.accounts import services as accounts
 from app.accounts.tables import Role, User
 from app.checkin import devices
 from app.config import get_settings
+from app.inbox.services import unread_count
 
 PUBLIC = {"public": True}
 DEVICE_COOKIE = "fp_device"
@@ -87,6 +88,8 @@ class PrincipalMiddleware(ASGIMiddleware):
             device = secrets.token_hex(16)
         connection.state["device"] = device
         i18n.set_language(choose_language(connection, user))
+        if user is not None and _shows_the_shell(scope):
+            connection.state["unread"] = await unread_count(user)
 
         async def send_with_device(message: Message) -> None:
             if new_device and message["type"] == "http.response.start":
@@ -113,6 +116,14 @@ class PrincipalMiddleware(ASGIMiddleware):
             connection.clear_session()
             return None
         return user
+
+
+def _shows_the_shell(scope: Scope) -> bool:
+    """A whole page with the top bar (its inbox count): a GET, plain or boosted, not a check-in."""
+    if scope.get("method") != "GET" or scope["path"].startswith("/c/"):
+        return False
+    headers = dict(scope.get("headers") or [])
+    return b"hx-request" not in headers or b"hx-boosted" in headers
 
 
 # Guards are coroutines: Litestar runs a plain function guard in a worker thread, a
