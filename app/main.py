@@ -23,7 +23,13 @@ from app.accounts.routes import AccountController, SignInController
 from app.accounts.staff_routes import StaffController
 from app.accounts.tables import ROLE_LABELS
 from app.audit.routes import AuditController
-from app.backlog.routes import BacklogItemController, BoardController, InboxController, VoteController
+from app.backlog.routes import (
+    BacklogItemController,
+    BoardController,
+    DeliveredController,
+    InboxController,
+    VoteController,
+)
 from app.checkin import todo as checkin_todo  # noqa: F401  (registers to-do items)
 from app.checkin.attendance_routes import AttendanceController
 from app.checkin.phone_routes import PhoneController
@@ -85,6 +91,7 @@ CONTROLLERS = [
     LiveController,
     SlaController,
     BoardController,
+    DeliveredController,
     BacklogItemController,
     VoteController,
     InboxController,

@@ -27,6 +27,8 @@ PUBLIC_ROUTES = {
     "/c/{token:str}/approval",
     # A photo on a public page is everyone's; the service checks each request.
     "/photos/{photo_id:int}/{size:str}",
+    # "You said, we did" for the site's notice board: no personal data on it.
+    "/sites/{site_id:int}/delivered",
     "/healthz",
     "/sw.js",
     "/static/{file_path:path}",

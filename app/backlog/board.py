@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from app.accounts.tables import Role, User
 from app.audit import services as audit
@@ -129,3 +129,29 @@ async def set_flag(user: User, backlog_id: int, on: bool, *, device: str) -> Non
             record_id=backlog_id,
             site_id=item["site"],
         )
+
+
+DELIVERED_DAYS = 90
+
+
+async def delivered(site_id: int) -> list[dict]:
+    """Improvements done in the last 90 days, with their evidence: the public "you said, we did"."""
+    since = datetime.now(UTC) - timedelta(days=DELIVERED_DAYS)
+    rows = (
+        await BacklogItem.select(
+            BacklogItem.id,
+            BacklogItem.title,
+            BacklogItem.resolution,
+            BacklogItem.done_at,
+            BacklogItem.reports,
+            BacklogItem.votes,
+        )
+        .where(
+            (BacklogItem.site == site_id) & (BacklogItem.status == "done") & (BacklogItem.done_at >= since)
+        )
+        .order_by(BacklogItem.done_at, ascending=False)
+        .limit(50)
+    )
+    for row in rows:
+        row["photos"] = await evidence_of(row["id"])
+    return rows

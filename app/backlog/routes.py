@@ -11,10 +11,11 @@ from litestar.response import Redirect, Template
 from app.accounts.tables import Role
 from app.backlog import board, questions, services, votes
 from app.backlog.tables import Stage
-from app.errors import ValidationFailed
+from app.errors import NotFound, ValidationFailed
 from app.inbox import services as inbox
 from app.sites import members
-from app.web.access import allow, device_of
+from app.sites.tables import Site
+from app.web.access import PUBLIC, allow, device_of
 from app.web.forms import form_fields, form_with_files, local_path, see_other
 from app.web.rendering import field_errors, render
 
@@ -95,6 +96,25 @@ async def _board(request: Request, site: dict | None, status: str, flagged: bool
             "may_add": request.user.role in (Role.manager.value, Role.admin.value),
         },
     )
+
+
+class DeliveredController(Controller):
+    """Public: for the site's notice board, without any personal data."""
+
+    @get("/sites/{site_id:int}/delivered", name="site_delivered", opt=PUBLIC)
+    async def delivered(self, request: Request, site_id: FromPath[int]) -> Template:
+        site = (
+            await Site.select(Site.id, Site.name, Site.timezone)
+            .where(
+                (Site.id == site_id) & (Site.is_active == True)  # noqa: E712
+            )
+            .first()
+        )
+        if site is None:
+            raise NotFound()
+        return render(
+            request, "backlog/delivered.html", {"site": site, "items": await board.delivered(site_id)}
+        )
 
 
 class BacklogItemController(Controller):

@@ -80,3 +80,27 @@ async def test_someone_else_cannot_answer_a_question(client, sign_in_as):
     other = await factories.user("worker")
     await sign_in_as(other)
     assert (await _post(client, "/questions/999", fixed="no")).status_code == 404
+
+
+async def test_the_public_page_shows_delivered_improvements_without_names(client, sign_in_as):
+    people = await site_with_people()
+    manager = await factories.user("manager", name="李经理")
+    await factories.SiteMembership.insert(factories.SiteMembership(site=people.site.id, member=manager.id))
+    await sign_in_as(manager)
+    created = await _post(client, "/backlog", site=str(people.site.id), title="食堂加装纱窗")
+    assert created.status_code == 303
+    backlog = await BacklogItem.select().first()
+    done = await _post(
+        client,
+        f"/backlog/{backlog['id']}/done",
+        resolution="纱窗已装好",
+        idempotency_key="e" * 20,
+        files=[("photo", ("done.jpg", images.png(), "image/png"))],
+    )
+    assert done.status_code == 303
+    client.cookies.clear()
+    page = await client.get(f"/sites/{people.site.id}/delivered")
+    assert page.status_code == 200
+    assert "食堂加装纱窗" in page.text and "纱窗已装好" in page.text and "李经理" not in page.text
+    photo = page.text.split('src="')[1].split('"')[0]
+    assert (await client.get(photo)).status_code == 200
