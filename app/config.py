@@ -39,6 +39,9 @@ class Settings:
     late_sync_minutes: int
     # HMAC key of the attendance hash chain; kept outside the database on purpose.
     ledger_key: str
+    # Group-robot webhooks may point at private, loopback or link-local addresses (and
+    # plain http there): for intranet robots and tests. Off by default.
+    webhook_allow_private: bool
 
     @property
     def is_sqlite(self) -> bool:
@@ -88,6 +91,7 @@ def load_settings() -> Settings:
         log_level=env("LOG_LEVEL", "INFO"),
         late_sync_minutes=int(env("LATE_SYNC_MINUTES", "10")),
         ledger_key=_key("LEDGER_KEY", data_dir),
+        webhook_allow_private=_flag(env("WEBHOOK_ALLOW_PRIVATE", "false")),
     )
 
 

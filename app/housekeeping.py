@@ -56,3 +56,11 @@ async def feedback_overdue() -> int:
     from app.feedback.triage import mark_overdue
 
     return await mark_overdue()
+
+
+@recurring("send-webhooks", every_s=60)
+async def send_webhooks() -> int:
+    """Messages for the projects' group robots, with retries (a dead robot never holds a request)."""
+    from app.webhooks.services import send_due
+
+    return await send_due()

@@ -6,7 +6,9 @@ so templates, flash messages and validation errors all speak the same language.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import date, datetime
 from functools import cache
@@ -70,6 +72,16 @@ def translations(language: str) -> NullTranslations:
 
 def set_language(language: str) -> None:
     _language.set(language)
+
+
+@contextlib.contextmanager
+def language(code: str) -> Iterator[None]:
+    """Speak `code` for a while (a message for someone else: a group chat, another person)."""
+    token = _language.set(code)
+    try:
+        yield
+    finally:
+        _language.reset(token)
 
 
 def current_language() -> str:

@@ -56,6 +56,7 @@ from app.web.errors import EXCEPTION_HANDLERS
 from app.web.navigation import is_current, tabs_for
 from app.web.security import add_security_headers
 from app.web.sessions import session_config, stores
+from app.webhooks.routes import WebhookController
 from app.workforce import todo as workforce_todo  # noqa: F401  (registers to-do items)
 from app.workforce.crew_routes import CrewController, SubcontractorController
 from app.workforce.routes import WorkerController
@@ -95,6 +96,7 @@ CONTROLLERS = [
     BacklogItemController,
     VoteController,
     InboxController,
+    WebhookController,
 ]
 
 

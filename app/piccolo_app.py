@@ -13,6 +13,7 @@ from app.inbox.tables import Notification
 from app.outbox.tables import IdempotencyRecord
 from app.photos.tables import Photo, PhotoLink, PhotoTag
 from app.sites.tables import Area, Site, SiteMembership
+from app.webhooks.tables import SiteWebhook, WebhookDelivery
 from app.workforce.tables import Crew, DayRate, Subcontractor, Worker
 
 APP_CONFIG = AppConfig(
@@ -46,5 +47,7 @@ APP_CONFIG = AppConfig(
         Vote,
         FixedQuestion,
         Notification,
+        SiteWebhook,
+        WebhookDelivery,
     ],
 )

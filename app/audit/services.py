@@ -90,6 +90,8 @@ ACTION_LABELS = {
     "backlog.answer": N_("Fixed? answered"),
     "backlog.flag": N_("Put on the rectification list"),
     "backlog.unflag": N_("Taken off the rectification list"),
+    "webhook.set": N_("Group robot set"),
+    "webhook.clear": N_("Group robot removed"),
 }
 RECORD_LABELS = {
     "user": N_("Account"),

@@ -24,6 +24,7 @@ from app.inbox.services import notify
 from app.photos import services as photos
 from app.sites import members
 from app.sites.services import site_for
+from app.webhooks import services as webhooks
 
 WEIGHTS = {"severity": 10, "votes": 3, "reports": 5, "age_day": 0.5}
 MAX_AGE_DAYS = 60
@@ -330,6 +331,7 @@ async def mark_done(
                     question=question,
                     number=link["feedback"],
                 )
+        await webhooks.announce(item["site"], N_("Improvement delivered: %(title)s"), title=item["title"])
         await audit.record(
             "backlog.done",
             actor=user,

@@ -23,6 +23,7 @@ from app.i18n import N_
 from app.outbox.services import once
 from app.photos import services as photos
 from app.sites.tables import Area
+from app.webhooks import services as webhooks
 from app.workforce.tables import Crew, Subcontractor
 
 SCOPE = "feedback"
@@ -210,6 +211,13 @@ async def raise_item(
                 }
             ],
         )
+        if data.severity is Severity.critical:
+            await webhooks.announce(
+                site["id"],
+                N_("New critical report #%(number)s: %(text)s"),
+                number=item_id,
+                text=data.description[:80],
+            )
         await photos.attach(photo_ids, PHOTO_RECORD, item_id)
         await audit.record(
             "feedback.finding" if finding else "feedback.report",

@@ -13,6 +13,7 @@ first response (`first_response_at`), which the SLA and the KPIs measure.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 
@@ -30,6 +31,7 @@ from app.photos import services as photos
 from app.photos.access import register_record_check
 from app.sites import services as sites
 from app.sites.tables import SiteMembership
+from app.webhooks import services as webhooks
 
 TRIAGERS = {Role.supervisor.value, Role.manager.value, Role.admin.value}
 OWNERS = {Role.foreman.value, Role.supervisor.value, Role.manager.value}
@@ -362,7 +364,7 @@ async def mark_overdue(now: datetime | None = None) -> int:
     """An "overdue" line in the timeline of each open item past its deadline, once per deadline."""
     now = now or datetime.now(UTC)
     late = await FeedbackItem.raw(
-        "SELECT id FROM feedback_item f WHERE is_open = {} AND deadline < {} AND NOT EXISTS ("
+        "SELECT id, site FROM feedback_item f WHERE is_open = {} AND deadline < {} AND NOT EXISTS ("
         " SELECT 1 FROM feedback_event e"
         " WHERE e.item = f.id AND e.action = 'overdue' AND e.created_at >= f.deadline)",
         True,
@@ -373,4 +375,9 @@ async def mark_overdue(now: datetime | None = None) -> int:
             await insert_rows(
                 FeedbackEvent, [{"item": row["id"], "action": "overdue", "created_at": now} for row in late]
             )
+            per_site = Counter(row["site"] for row in late)
+            for site_id, count in sorted(per_site.items()):
+                await webhooks.announce(
+                    site_id, N_("%(count)s reports or fixes just went overdue"), count=count
+                )
     return len(late)
