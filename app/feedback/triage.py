@@ -364,7 +364,7 @@ async def mark_overdue(now: datetime | None = None) -> int:
     """An "overdue" line in the timeline of each open item past its deadline, once per deadline."""
     now = now or datetime.now(UTC)
     late = await FeedbackItem.raw(
-        "SELECT id, site FROM feedback_item f WHERE is_open = {} AND deadline < {} AND NOT EXISTS ("
+        "SELECT id, site, owner FROM feedback_item f WHERE is_open = {} AND deadline < {} AND NOT EXISTS ("
         " SELECT 1 FROM feedback_event e"
         " WHERE e.item = f.id AND e.action = 'overdue' AND e.created_at >= f.deadline)",
         True,
@@ -375,6 +375,14 @@ async def mark_overdue(now: datetime | None = None) -> int:
             await insert_rows(
                 FeedbackEvent, [{"item": row["id"], "action": "overdue", "created_at": now} for row in late]
             )
+            for row in late:
+                if row["owner"]:
+                    await notify(
+                        [row["owner"]],
+                        N_("Fix #%(number)s is overdue"),
+                        f"/feedback/{row['id']}",
+                        number=row["id"],
+                    )
             per_site = Counter(row["site"] for row in late)
             for site_id, count in sorted(per_site.items()):
                 await webhooks.announce(
