@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.accounts.tables import Role
-from app.errors import ValidationFailed, invalid
+from app.errors import NotFound, ValidationFailed, invalid
 from app.feedback import queue, services, triage
 from app.feedback.tables import Kind, Severity, Source
 from app.i18n import N_
@@ -34,6 +34,15 @@ def _today(timezone: str):
 
 def _queued(request: Request) -> bool:
     return bool(request.headers.get("hx-request"))
+
+
+async def _reporting_site(request: Request, site_id: int) -> dict:
+    """The project of a report; one its sender is not on is refused like a bad field, so a
+    queued report from a phone whose crew moved gets a final answer instead of retrying."""
+    try:
+        return await members.site_of_member(request.user, site_id)
+    except NotFound:
+        raise invalid("site", N_("Choose the project.")) from None
 
 
 class ReportController(Controller):
@@ -78,7 +87,7 @@ class ReportController(Controller):
             site_text = form.get("site", "")
             if not site_text.isdigit():
                 raise invalid("site", N_("Choose the project."))
-            site = await members.site_of_member(request.user, int(site_text))
+            site = await _reporting_site(request, int(site_text))
             data = services.parse_report(form)
             item_id = await services.raise_item(
                 request.user, site, data, files, key=key, device=device_of(request)

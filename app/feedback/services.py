@@ -20,7 +20,7 @@ from app.errors import ValidationFailed
 from app.feedback import live, sla
 from app.feedback.tables import FeedbackEvent, FeedbackItem, Kind, Severity, Source
 from app.i18n import N_
-from app.outbox.services import once
+from app.outbox.services import earlier, once
 from app.photos import services as photos
 from app.sites.tables import Area
 from app.webhooks import services as webhooks
@@ -149,9 +149,12 @@ async def raise_item(
     if len(photo_files) > MAX_PHOTOS:
         raise ValidationFailed({"photo": (N_("At most %(count)s photos at once."), {"count": MAX_PHOTOS})})
     await _check_places(site["id"], data)
+    hashes = [photos.content_hash_of(content) for content in photo_files]
+    if done := await earlier(SCOPE, key, data.payload(site["id"], hashes)):
+        return done.result_id  # sent again from the phone: the same report, no new photos
     anonymous = data.anonymous
     person = None if anonymous else user
-    photo_ids, hashes = [], []
+    photo_ids = []
     for index, content in enumerate(photo_files):
         photo_details = photos.Details(data.area_id, "", (), None, "server", None, None, None)
         photo_ids.append(
@@ -165,7 +168,6 @@ async def raise_item(
                 anonymous=anonymous,
             )
         )
-        hashes.append(photos.content_hash_of(content))
     now = datetime.now(UTC)
     respond_by, fix_by = await sla.deadlines(site["id"], data.severity, now)
     if data.due_on:

@@ -58,7 +58,8 @@ class FeedbackItem(Table):
     crew = ForeignKey(Crew, null=True, on_delete=OnDelete.set_null)
     subcontractor = ForeignKey(Subcontractor, null=True, on_delete=OnDelete.set_null)
     status = Varchar(length=10, choices=Status, default=Status.new)
-    # Still waiting for someone (new, accepted, assigned, fixed): the queue's default view.
+    # Still waiting for someone here (new, assigned, fixed): the queue's default view.
+    # Accepted items are followed on the improvement backlog instead.
     is_open = Boolean(default=True)
     owner = ForeignKey(User, null=True, on_delete=OnDelete.set_null)
     duplicate_of = ForeignKey("self", null=True, on_delete=OnDelete.set_null)

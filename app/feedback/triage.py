@@ -115,6 +115,8 @@ async def _change(
     values = {**changes, "updated_at": now}
     if item["first_response_at"] is None and user.id != item["reporter"]:
         values["first_response_at"] = now
+        # Answered: from now on it waits for its fix.
+        values.setdefault("deadline", item["fix_by"])
     if "status" in changes:
         values["is_open"] = changes["status"] in OPEN
     async with write_transaction():

@@ -40,9 +40,12 @@ class PhotoSiteController(Controller):
         self, site: dict, form: dict | None = None, errors: dict | None = None
     ) -> dict:
         return {
-            "site": site, "areas": await timeline.areas_of(site["id"]),
+            "site": site,
+            "areas": await timeline.areas_of(site["id"]),
             "tags": await timeline.tags_of(site["id"]),
-            "form": form or {}, "errors": errors or {}, "key": uuid.uuid4(),
+            "form": form or {},
+            "errors": errors or {},
+            "key": uuid.uuid4(),
         }
 
     @get(name="photo_timeline")
@@ -57,12 +60,20 @@ class PhotoSiteController(Controller):
         # A page that goes on with the day the previous one ended in does not repeat its heading.
         continued = filters.after[0].astimezone(ZoneInfo(site["timezone"])).date() if filters.after else None
         context = {
-            "site": site, "filters": filters, "groups": timeline.by_day(rows), "following": following,
-            "errors": errors, "continued": continued, "link_query": filters.query(after=None),
+            "site": site,
+            "filters": filters,
+            "groups": timeline.by_day(rows),
+            "following": following,
+            "errors": errors,
+            "continued": continued,
+            "link_query": filters.query(after=None),
         }
         if filters.after is None:
-            context |= {"areas": await timeline.areas_of(site_id), "tags": await timeline.tags_of(site_id),
-                        "uploaders": await timeline.uploaders_of(site_id)}
+            context |= {
+                "areas": await timeline.areas_of(site_id),
+                "tags": await timeline.tags_of(site_id),
+                "uploaders": await timeline.uploaders_of(site_id),
+            }
         return render(request, "photos/timeline.html", context, status_code=422 if errors else 200)
 
     @get("/new", name="photo_new")
@@ -72,10 +83,24 @@ class PhotoSiteController(Controller):
 
     @post(name="photo_upload", request_max_body_size=MAX_UPLOAD_BYTES, status_code=200)
     async def photo_upload(self, request: Request, site_id: FromPath[int]) -> Template | Redirect:
-        site = await members.site_of_member(request.user, site_id)
+        queued = bool(request.headers.get("hx-request"))
+        try:
+            site = await members.site_of_member(request.user, site_id)
+        except NotFound:
+            if not queued:
+                raise
+            # The phone's outbox needs a final answer naming its key, or it retries forever.
+            echo = {ECHO: request.headers.get(ECHO, "")}
+            problem = invalid("site", N_("Choose the project."))
+            return render(
+                request,
+                "_shared/_refused.html",
+                {"errors": field_errors(problem)},
+                status_code=422,
+                headers=echo,
+            )
         form: dict = {}
         key = ""
-        queued = bool(request.headers.get("hx-request"))
         photo_ids = []
         try:
             form, files = await form_with_files(request)
@@ -88,9 +113,11 @@ class PhotoSiteController(Controller):
             for index, data in enumerate(files):
                 # One form, one key: each of its photos gets its own from it.
                 photo_key = key if len(files) == 1 else f"{key[:60]}-{index}"
-                photo_ids.append(await services.store(
-                    request.user, site, data, details, key=photo_key, device=device_of(request)
-                ))
+                photo_ids.append(
+                    await services.store(
+                        request.user, site, data, details, key=photo_key, device=device_of(request)
+                    )
+                )
         except ValidationFailed as problem:
             errors = field_errors(problem)
             echo = {ECHO: key} if key else {}
@@ -117,9 +144,17 @@ class PhotoSiteController(Controller):
             errors, filters = field_errors(problem), timeline.Filters()
         filters = timeline.Filters(area=area_id, after=filters.after)
         rows, following = await timeline.page(site, filters, newest_first=False)
-        return render(request, "photos/area.html", {
-            "site": site, "area": areas[area_id], "rows": rows, "following": following, "errors": errors,
-        })
+        return render(
+            request,
+            "photos/area.html",
+            {
+                "site": site,
+                "area": areas[area_id],
+                "rows": rows,
+                "following": following,
+                "errors": errors,
+            },
+        )
 
 
 class PhotoController(Controller):
@@ -138,12 +173,22 @@ class PhotoController(Controller):
         newer, older = await timeline.neighbours(site, photo, filters) if member else (None, None)
         distance = None
         if None not in (photo["latitude"], photo["site_latitude"]):
-            distance = distance_m(photo["latitude"], photo["longitude"], photo["site_latitude"],
-                                  photo["site_longitude"])
-        return render(request, "photos/view.html", {
-            "photo": photo, "newer": newer, "older": older, "query": filters.query(), "distance": distance,
-            "member": member, "may_delete": await access.may_delete(request.user, photo),
-        })
+            distance = distance_m(
+                photo["latitude"], photo["longitude"], photo["site_latitude"], photo["site_longitude"]
+            )
+        return render(
+            request,
+            "photos/view.html",
+            {
+                "photo": photo,
+                "newer": newer,
+                "older": older,
+                "query": filters.query(),
+                "distance": distance,
+                "member": member,
+                "may_delete": await access.may_delete(request.user, photo),
+            },
+        )
 
     # Public: a photo on a public page is everyone's; the service checks each request.
     @get("/{photo_id:int}/{size:str}", name="photo_file", opt=PUBLIC)

@@ -79,7 +79,8 @@ async def test_a_worker_adds_photos_to_their_own_site_only(client, sign_in_as):
     account = await factories.User.objects().get(factories.User.id == worker.account)
     await sign_in_as(account)
     assert (await upload(client, site.id, images.png())).status_code == 200
-    assert (await upload(client, elsewhere.id, images.png())).status_code == 404
+    assert (await upload(client, elsewhere.id, images.png(), queued=False)).status_code == 404
+    assert (await upload(client, elsewhere.id, images.png())).status_code == 422
     assert await Photo.count() == 1
 
 
