@@ -53,7 +53,7 @@ from app.todo import EMPTY_HINTS
 from app.web.access import PrincipalMiddleware, signed_in_unless_public
 from app.web.assets import service_worker, static_router, static_url
 from app.web.errors import EXCEPTION_HANDLERS
-from app.web.navigation import is_current, tabs_for
+from app.web.navigation import current_tab, tabs_for
 from app.web.security import add_security_headers
 from app.web.sessions import session_config, stores
 from app.webhooks.routes import WebhookController
@@ -117,7 +117,7 @@ def template_environment() -> Environment:
         languages=i18n.LANGUAGES,
         current_language=i18n.current_language,
         tabs_for=tabs_for,
-        tab_is_current=is_current,
+        current_tab=current_tab,
         role_labels=ROLE_LABELS,
         empty_hints=EMPTY_HINTS,
         flag_labels=FLAG_LABELS,

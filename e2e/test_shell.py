@@ -111,7 +111,7 @@ def test_each_role_signs_in_to_their_home(page: Page, locale: str, role: str) ->
         expected_tabs.append(text["staff"])
     if role in ("worker", "foreman", "supervisor"):
         expected_tabs.append(text["photos"])
-    if role in ("worker", "foreman"):
+    if role == "worker":
         expected_tabs.append(text["report"])
     expect(tabs).to_have_text([*expected_tabs, text["me"]])
     expect(tabs.first).to_have_attribute("aria-current", "page")

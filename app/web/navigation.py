@@ -28,9 +28,20 @@ TABS = (
     Tab("worker_list", N_("Workers"), "people", frozenset(role.value for role in STAFF)),
     Tab("staff_list", N_("Staff"), "key", frozenset({Role.admin.value})),
     Tab("my_attendance", N_("Attendance"), "clock", frozenset({Role.worker.value})),
-    Tab("my_photos", N_("Photos"), "camera",
-        frozenset({Role.worker.value, Role.foreman.value, Role.supervisor.value}), also=r"/photos(/|$)"),
-    Tab("my_reports", N_("Report"), "alert", frozenset({Role.worker.value, Role.foreman.value})),
+    Tab(
+        "my_photos",
+        N_("Photos"),
+        "camera",
+        frozenset({Role.worker.value, Role.foreman.value, Role.supervisor.value}),
+        also=r"/photos(/|$)",
+    ),
+    Tab(
+        "my_reports",
+        N_("Report"),
+        "alert",
+        frozenset({Role.worker.value}),
+        also=r"^/(report|me/reports|feedback/)",
+    ),
     Tab("account", N_("Me"), "person", EVERYONE),
 )
 
@@ -41,9 +52,15 @@ def tabs_for(user: User | None) -> list[Tab]:
     return [tab for tab in TABS if user.role in tab.roles]
 
 
-def is_current(tab: Tab, href: str, path: str, tabs: list[Tab]) -> bool:
-    """The tab whose page this is: its own path, or a page it claims from another tab."""
-    claimed = [other for other in tabs if other.also and re.search(other.also, path)]
-    if claimed:
-        return tab is claimed[0]
-    return path == href or (href != "/" and path.startswith(href))
+def current_tab(path: str, tabs: list[Tab], hrefs: list[str]) -> int | None:
+    """The index of the tab whose page this is: one that claims the page, else the one with
+    the longest path the page is under (/me/attendance is Attendance's, not Me's)."""
+    for index, tab in enumerate(tabs):
+        if tab.also and re.search(tab.also, path):
+            return index
+    under = [
+        (len(href), index)
+        for index, href in enumerate(hrefs)
+        if path == href or (href != "/" and path.startswith(href.rstrip("/") + "/"))
+    ]
+    return max(under)[1] if under else None
