@@ -60,8 +60,10 @@
       return (b + 256).toString(16).slice(1);
     }).join("");
   }
+  // Strictly increasing on this page: two entries made in the same millisecond keep their order.
+  var lastMade = 0;
   function add(url, fields, target) {
-    var now = Date.now(), key = fields.idempotency_key = fields.idempotency_key || newKey();
+    var now = lastMade = Math.max(Date.now(), lastMade + 1), key = fields.idempotency_key = fields.idempotency_key || newKey();
     fields.client_time = fields.client_time || new Date(now).toISOString();
     // Stored absolute: it may be sent from another page after a reload.
     var entry = { key: key, url: new URL(url, document.baseURI).href, target: target || "",
