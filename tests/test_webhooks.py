@@ -37,7 +37,7 @@ class Receiver:
                 self.wfile.write(b'{"errcode":0}')
 
             def log_message(self, *args):
-                pass
+                """Quiet: what the robot receives is what the tests look at."""
 
         self.server = HTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/send?key=test"

@@ -57,11 +57,10 @@ async def _row(item_id: int) -> dict | None:
     )
 
 
-async def may_triage(user: User, item: Mapping) -> bool:
+async def _staff_sees(user: User, item: Mapping) -> bool:
+    """Staff who may see the item's site (system suggestions are the admins')."""
     if item["kind"] == Kind.system:
         return user.role == Role.admin.value
-    if user.role not in TRIAGERS:
-        return False
     try:
         await sites.site_for(user, item["site"])
     except NotFound:
@@ -69,19 +68,22 @@ async def may_triage(user: User, item: Mapping) -> bool:
     return True
 
 
+async def may_triage(user: User, item: Mapping) -> bool:
+    if item["kind"] != Kind.system and user.role not in TRIAGERS:
+        return False
+    return await _staff_sees(user, item)
+
+
 async def item_for(user: User, item_id: int) -> dict:
-    """The item, if `user` may see it (its triagers, the reporter, the owner); 404 otherwise."""
+    """The item, if `user` may see it (its triagers and executives, the reporter, the owner);
+    404 otherwise."""
     item = await _row(item_id)
     if item is None:
         raise NotFound()
-    if user.id in (item["reporter"], item["owner"]) or await may_triage(user, item):
+    if user.id in (item["reporter"], item["owner"]):
         return item
-    if user.role in TRIAGERS | {Role.executive.value} and item["kind"] != Kind.system:
-        try:
-            await sites.site_for(user, item["site"])
-            return item
-        except NotFound:
-            pass
+    if user.role in TRIAGERS | {Role.executive.value} and await _staff_sees(user, item):
+        return item
     raise NotFound()
 
 

@@ -37,7 +37,7 @@ ROBOT_LANGUAGE = "zh_CN"
 
 
 class Refused(Exception):
-    pass
+    """The robot's address may not be called (its text says why)."""
 
 
 async def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
