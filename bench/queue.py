@@ -16,12 +16,16 @@ is created and dropped. Per engine:
   supervisor signs in and times whole GETs of /sites/{id}/queue from a persistent client
   on the same machine: the first page, and a page 50 "more" links deep (1,000 items in)
   without a filter and with each filter (kind, severity, two statuses, area, crew,
-  overdue, mine). Median of 20 GETs each; the items each page shows are checked against
-  the ones it should show;
+  overdue, mine: the supervisor's own). Median of 20 GETs each; the items each page shows
+  are checked against the ones it should show. Also the deep page as scrolling fetches it
+  (htmx asking for the rows only), shown apart;
 - then an SSE stream of the queue is opened (its first bytes read) and the server sent
   SIGINT: the seconds until it has exited (must stay under 8 s);
-- afterwards the page's queries are timed in this process, and their plans printed
-  (EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL).
+- afterwards the page's queries are timed in this process (the queue query of each case,
+  and the counts every GET runs), and their plans printed: EXPLAIN QUERY PLAN on SQLite;
+  on PostgreSQL EXPLAIN ANALYZE with the values (a custom plan) and of the generic plan
+  PostgreSQL switches a prepared statement to after five runs, as the app's repeated
+  queries are on asyncpg's pooled connections.
 
 Prints figures, then one JSON line.
 """
@@ -361,8 +365,10 @@ async def fill(engine, now: datetime) -> dict:
     items, events = item_rows(sites, owners, workers, staff, now)
     assert len(items) == TOTAL_ITEMS, len(items)
     await bulk_insert(engine, items, events)
+    owned = [row for row in items if row[1] == big and row[14] == supervisor.id]
     return {
         "site": big, "supervisor": supervisor.id, "rows": len(items), "events": len(events),
+        "owned": (len(owned), sum(row[13] for row in owned)),
         "areas": sites[0]["areas"], "crews": sites[0]["crews"],
         "items": [dict(zip(ITEM_COLUMNS, row, strict=True)) for row in items if row[1] == big],
     }
@@ -422,8 +428,9 @@ async def sign_in(client: httpx.AsyncClient) -> None:
     assert answer.status_code == 303, (answer.status_code, answer.text[:500])
 
 
-async def get_page(client: httpx.AsyncClient, url: str) -> tuple[list[int], str | None]:
-    answer = await client.get(url)
+async def get_page(client: httpx.AsyncClient, url: str, headers: dict | None = None
+                   ) -> tuple[list[int], str | None]:
+    answer = await client.get(url, headers=headers)
     if answer.status_code != 200:
         sys.exit(f"GET {url}: {answer.status_code}\n{answer.text[:1000]}")
     more = MORE_LINK.search(answer.text)
@@ -457,6 +464,20 @@ async def queue_over_http(client: httpx.AsyncClient, data: dict, chosen: dict[st
             "median_ms": statistics.median(times), "max_ms": max(times),
         }
     return results
+
+
+async def more_over_http(client: httpx.AsyncClient, data: dict, deep: dict) -> dict:
+    """The deep page as scrolling fetches it: htmx asks for the rows and the next "more" only."""
+    htmx = {"HX-Request": "true", "HX-Target": "queue-more", "HX-Current-URL": "http://127.0.0.1/"}
+    shown, _ = await get_page(client, deep["url"], htmx)
+    matches = expected_ids(data, {}, datetime.now(UTC))
+    times = []
+    for _ in range(GETS):
+        started = time.perf_counter()
+        await get_page(client, deep["url"], htmx)
+        times.append((time.perf_counter() - started) * 1000)
+    return {"median_ms": statistics.median(times), "max_ms": max(times),
+            "right": shown == matches[deep["depth"] * PAGE:(deep["depth"] + 1) * PAGE]}
 
 
 async def shutdown_with_stream(client: httpx.AsyncClient, server: subprocess.Popen, site_id: int) -> dict:
@@ -655,6 +676,7 @@ async def run_target(label: str, url: str) -> dict:
                 started = time.perf_counter()
                 http = await queue_over_http(client, data, chosen)
                 http_s = time.perf_counter() - started
+                more = await more_over_http(client, data, http["deep"])
                 shutdown = await shutdown_with_stream(client, server, data["site"])
         finally:
             stop_server(server)
@@ -666,7 +688,12 @@ async def run_target(label: str, url: str) -> dict:
         print(f"== {label}: {data['rows']:,} items on {SITES} sites ({BIG_SITE_ITEMS:,} on the timed one),"
               f" {data['events']:,} events, filled in {filled_s:.1f} s; the GETs took {http_s:.0f} s;"
               f" load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+        print(f"the supervisor signed in owns {data['owned'][0]:,} of the site's items,"
+              f" {data['owned'][1]:,} of them open")
         report(http, chosen, queries)
+        print(f"  the deep page as scrolling fetches it (HX-Target: queue-more, rows only):"
+              f" {more['median_ms']:.1f} ms ({more['max_ms']:.0f})"
+              f"{'' if more['right'] else ' -- WRONG ITEMS'}")
         print(f"queue: worst median {worst:.1f} ms (target <= {TARGETS['queue_ms']} ms)")
         print(f"shutdown with an open SSE stream: {shutdown['shutdown_s']:.2f} s after SIGINT"
               f" (graceful timeout {GRACEFUL_S} s; target < {TARGETS['shutdown_s']} s)"
@@ -677,7 +704,7 @@ async def run_target(label: str, url: str) -> dict:
         await show_plans(engine, queries)
     finally:
         await engine.close_connection_pool()
-    wrong = [name for name, result in http.items() if not result["right"]]
+    wrong = [name for name, result in (*http.items(), ("more", more)) if not result["right"]]
     if wrong:
         sys.exit(f"{label}: the queue showed the wrong items for {', '.join(wrong)}")
     return {
@@ -686,6 +713,7 @@ async def run_target(label: str, url: str) -> dict:
         "queue_depth": {name: result["depth"] for name, result in http.items()},
         "queue_db_ms": {name: round(query["ms"], 2) for name, query in queries["page"].items()},
         "counts_db_ms": round(queries["counts"]["ms"], 2),
+        "more_ms": round(more["median_ms"], 1),
         "shutdown_s": round(shutdown["shutdown_s"], 2) if shutdown["exited"] else None,
     }
 
