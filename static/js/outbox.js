@@ -72,7 +72,8 @@
   }
   function enqueue(url, fields, options) {
     return add(url, Object.assign({}, fields), options && options.target).then(function (entry) {
-      flush();
+      // Someone just acted: a good moment to try the whole queue, back-off or not.
+      flush({ all: true });
       return entry.key;
     });
   }
@@ -174,8 +175,9 @@
     }
     running = exclusive(function () {
       return pending().then(function (entries) {
-        var now = Date.now();
-        if (!all && !entries.some(function (e) { return e.nextAt <= now; })) return;
+        // The oldest entry gates the rest (they go in order), so its back-off is the queue's:
+        // entries waiting behind it must not make the phone retry it in a tight loop.
+        if (!all && entries.length && entries[0].nextAt > Date.now()) return;
         return entries.reduce(function (chain, e) {
           return chain.then(function (sent) { return sent && send(e); });
         }, Promise.resolve(true));
@@ -191,7 +193,7 @@
     clearTimeout(timer);
     return pending().then(function (entries) {
       if (!render(entries.length)) return;
-      var next = Math.min.apply(Math, entries.map(function (e) { return e.nextAt; }));
+      var next = entries[0].nextAt;
       timer = setTimeout(flush, Math.min(Math.max(next - Date.now(), 50), 30000));
     }).catch(report);
   }
@@ -240,7 +242,7 @@
     }).then(function (entry) {
       fire(form, "outbox:queued", { key: entry.key, fields: fields });
       // Held a moment longer, so a nervous second tap does not become a second entry.
-      return Promise.all([flush(), later(1000)]).then(function () { hold(false); });
+      return Promise.all([flush({ all: true }), later(1000)]).then(function () { hold(false); });
     }, function () {
       // This browser cannot keep it (private mode, disk full): post the form as it is.
       usable = false;
