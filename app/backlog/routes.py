@@ -6,12 +6,14 @@ import uuid
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
+from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from app.accounts.tables import Role
 from app.backlog import board, questions, services, votes
 from app.backlog.tables import Stage
 from app.errors import NotFound, ValidationFailed
+from app.i18n import gettext
 from app.inbox import services as inbox
 from app.sites import members
 from app.sites.tables import Site
@@ -205,8 +207,14 @@ class VoteController(Controller):
     @post("/questions/{question_id:int}", name="fixed_answer")
     async def answer(self, request: Request, question_id: FromPath[int]) -> Redirect:
         form = await form_fields(request)
-        await questions.answer(
-            request.user, question_id, form.get("fixed") == "yes", device=device_of(request)
+        fixed = form.get("fixed") == "yes"
+        await questions.answer(request.user, question_id, fixed, device=device_of(request))
+        flash(
+            request,
+            gettext("Thank you: glad it is fixed.")
+            if fixed
+            else gettext("Thank you: it is being worked on again."),
+            "success",
         )
         return see_other(local_path(form.get("next"), request.app.route_reverse("inbox")))
 

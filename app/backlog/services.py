@@ -227,6 +227,8 @@ async def set_stage(
     if errors:
         raise ValidationFailed(errors)
     async with write_transaction():
+        if item["status"] == Stage.done:
+            await take_up_again(user, backlog_id, changes[BacklogItem.updated_at])
         await BacklogItem.update(changes).where(BacklogItem.id == backlog_id)
         await audit.record(
             f"backlog.{stage.value}",
@@ -341,3 +343,46 @@ async def mark_done(
             site_id=item["site"],
         )
     return await backlog_for(user, backlog_id)
+
+
+async def take_up_again(user: User, backlog_id: int, now: datetime) -> None:
+    """Back to doing after done: the reports its "done" closed are open (accepted) again, so
+    the next "done" asks their reporters again. Call inside a write transaction."""
+    done_at = (await BacklogItem.select(BacklogItem.done_at).where(BacklogItem.id == backlog_id).first())[
+        "done_at"
+    ]
+    if done_at is not None:
+        # closed_at equals the done time for the reports closed with it, not for those closed otherwise
+        closed_with_it = (
+            FeedbackItem.id.is_in(
+                BacklogLink.select(BacklogLink.feedback).where(BacklogLink.backlog == backlog_id)
+            )
+            & (FeedbackItem.status == Status.closed.value)
+            & (FeedbackItem.closed_at >= done_at)
+        )
+        reports = [row["id"] for row in await FeedbackItem.select(FeedbackItem.id).where(closed_with_it)]
+        if reports:
+            await FeedbackItem.update(
+                {
+                    FeedbackItem.status: Status.accepted.value,
+                    FeedbackItem.is_open: True,
+                    FeedbackItem.closed_at: None,
+                    FeedbackItem.updated_at: now,
+                }
+            ).where(FeedbackItem.id.is_in(reports))
+            await insert_rows(
+                FeedbackEvent,
+                [
+                    {
+                        "item": report,
+                        "action": "not_fixed",
+                        "actor": user.id,
+                        "note": f"#{backlog_id}",
+                        "created_at": now,
+                    }
+                    for report in reports
+                ],
+            )
+    await BacklogItem.update(
+        {BacklogItem.status: Stage.doing.value, BacklogItem.done_at: None, BacklogItem.updated_at: now}
+    ).where(BacklogItem.id == backlog_id)

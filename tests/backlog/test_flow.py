@@ -104,3 +104,70 @@ async def test_the_public_page_shows_delivered_improvements_without_names(client
     assert "食堂加装纱窗" in page.text and "纱窗已装好" in page.text and "李经理" not in page.text
     photo = page.text.split('src="')[1].split('"')[0]
     assert (await client.get(photo)).status_code == 200
+
+
+async def _done_improvement_from_a_report(client, sign_in_as, *, owner: bool):
+    """A worker's report accepted into an improvement, then marked done (with an owner or not)."""
+    people = await site_with_people()
+    await sign_in_as(people.worker)
+    assert (await report(client, people.site.id)).status_code == 200
+    feedback = await FeedbackItem.select().first()
+    await sign_in_as(people.supervisor)
+    assert (await act(client, feedback["id"], "accept")).status_code == 200
+    backlog = await BacklogItem.select().first()
+    if owner:
+        moved = await _post(
+            client, f"/backlog/{backlog['id']}/stage", status="doing", owner=str(people.supervisor.id)
+        )
+        assert moved.status_code == 303
+    await _mark_done(client, backlog["id"], "f")
+    return people, feedback, backlog
+
+
+async def _mark_done(client, backlog_id: int, key: str):
+    done = await _post(
+        client,
+        f"/backlog/{backlog_id}/done",
+        resolution="已修好",
+        idempotency_key=key * 20,
+        files=[("photo", ("done.jpg", images.banded_jpeg(800, 600), "image/jpeg"))],
+    )
+    assert done.status_code == 303, done.text
+
+
+async def test_not_yet_reopens_the_report_so_the_next_done_asks_again(client, sign_in_as):
+    people, feedback, backlog = await _done_improvement_from_a_report(client, sign_in_as, owner=False)
+    first = await FixedQuestion.select().first()
+    await sign_in_as(people.worker)
+    assert (await _post(client, f"/questions/{first['id']}", fixed="no")).status_code == 303
+    report_row = await FeedbackItem.select().where(FeedbackItem.id == feedback["id"]).first()
+    assert (report_row["status"], report_row["is_open"], report_row["closed_at"]) == ("accepted", True, None)
+    # No owner: the site's supervisor hears of it.
+    told = await Notification.select().where(Notification.user == people.supervisor.id)
+    assert any("not fixed yet" in row["message"] for row in told)
+    item_page = await client.get(f"/feedback/{feedback['id']}")
+    assert "再次打开：尚未解决" in item_page.text
+
+    await sign_in_as(people.supervisor)
+    page = await client.get(f"/backlog/{backlog['id']}")
+    assert "已修好" not in page.text  # the old resolution is not shown on a reopened item
+    await _mark_done(client, backlog["id"], "g")
+    assert await FixedQuestion.count().where(FixedQuestion.reporter == people.worker.id) == 2
+    assert (await FeedbackItem.select().where(FeedbackItem.id == feedback["id"]).first())[
+        "status"
+    ] == "closed"
+
+
+async def test_a_manager_takes_a_done_improvement_up_again(client, sign_in_as):
+    people, feedback, backlog = await _done_improvement_from_a_report(client, sign_in_as, owner=True)
+    page = await client.get(f"/backlog/{backlog['id']}")
+    assert "重新处理" in page.text and 'value="doing"' in page.text and 'value="planned"' not in page.text
+    refused = await _post(client, f"/backlog/{backlog['id']}/stage", status="planned")
+    assert refused.status_code == 422
+    again = await _post(client, f"/backlog/{backlog['id']}/stage", status="doing")
+    assert again.status_code == 303
+    row = await BacklogItem.select().first()
+    assert (row["status"], row["done_at"]) == ("doing", None)
+    assert (await FeedbackItem.select().where(FeedbackItem.id == feedback["id"]).first())[
+        "status"
+    ] == "accepted"
