@@ -10,7 +10,7 @@ import contextlib
 import functools
 from collections.abc import Iterator
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -129,3 +129,17 @@ def format_date(value: date | datetime, style: str = "medium") -> str:
 
 def format_number(value: float | int) -> str:
     return numbers.format_decimal(value, locale=_locale())
+
+
+def format_percent(share: float | None) -> str:
+    """A share as a whole percentage ("—" when there is nothing to divide)."""
+    return "—" if share is None else numbers.format_percent(share, "#,##0%", locale=_locale())
+
+
+def format_duration(seconds: float | None) -> str:
+    """A time span in the one unit that reads best: 40 minutes, 5 hours, 3 days."""
+    if seconds is None:
+        return "—"
+    return dates.format_timedelta(
+        timedelta(seconds=seconds), granularity="minute", threshold=1.5, format="short", locale=_locale()
+    )

@@ -37,6 +37,8 @@ from app.checkin.poster_routes import PosterController
 from app.checkin.routes import CheckInController
 from app.checkin.services import FLAG_LABELS
 from app.config import ROOT, Settings, get_settings
+from app.dashboard import todo as dashboard_todo  # noqa: F401  (registers to-do items)
+from app.dashboard.routes import DashboardController, PublicRankingController
 from app.db import current_engine
 from app.feedback import todo as feedback_todo  # noqa: F401  (registers to-do items)
 from app.feedback.item_routes import FeedbackItemController, LiveController
@@ -97,6 +99,8 @@ CONTROLLERS = [
     VoteController,
     InboxController,
     WebhookController,
+    DashboardController,
+    PublicRankingController,
 ]
 
 
@@ -124,7 +128,12 @@ def template_environment() -> Environment:
         weekday_names=i18n.weekday_names,
     )
     env.filters.update(
-        datetime=i18n.format_datetime, date=i18n.format_date, time=i18n.format_time, number=i18n.format_number
+        datetime=i18n.format_datetime,
+        date=i18n.format_date,
+        time=i18n.format_time,
+        number=i18n.format_number,
+        percent=i18n.format_percent,
+        duration=i18n.format_duration,
     )
     return env
 
@@ -155,15 +164,14 @@ def _lifespan(settings: Settings):
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
-    template_config = TemplateConfig(instance=JinjaTemplateEngine.from_environment(
-        template_environment()
-    ))
+    template_config = TemplateConfig(instance=JinjaTemplateEngine.from_environment(template_environment()))
     sessions = session_config(settings)
     return Litestar(
         route_handlers=[*CONTROLLERS, static_router, service_worker],
         template_config=template_config,
         plugins=[
-            HTMXPlugin(), FlashPlugin(config=FlashConfig(template_config=template_config)),
+            HTMXPlugin(),
+            FlashPlugin(config=FlashConfig(template_config=template_config)),
             channels_plugin(settings),
         ],
         request_class=HTMXRequest,
@@ -176,9 +184,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_samesite="lax",
             header_name="x-csrftoken",
         ),
-        compression_config=CompressionConfig(
-            backend="brotli", brotli_gzip_fallback=True, minimum_size=500
-        ),
+        compression_config=CompressionConfig(backend="brotli", brotli_gzip_fallback=True, minimum_size=500),
         stores=stores(settings),
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_security_headers],

@@ -29,6 +29,8 @@ PUBLIC_ROUTES = {
     "/photos/{photo_id:int}/{size:str}",
     # "You said, we did" for the site's notice board: no personal data on it.
     "/sites/{site_id:int}/delivered",
+    # The site ranking for notice boards: site names and scores, nobody's name.
+    "/ranking",
     "/healthz",
     "/sw.js",
     "/static/{file_path:path}",

@@ -25,6 +25,12 @@ EVERYONE = frozenset(role.value for role in Role)
 TABS = (
     Tab("home", N_("To-do"), "todo", EVERYONE),
     Tab("site_list", N_("Projects"), "site", frozenset(role.value for role in STAFF)),
+    Tab(
+        "dashboard",
+        N_("Dashboard"),
+        "chart",
+        frozenset({Role.manager.value, Role.executive.value, Role.admin.value}),
+    ),
     Tab("worker_list", N_("Workers"), "people", frozenset(role.value for role in STAFF)),
     Tab("staff_list", N_("Staff"), "key", frozenset({Role.admin.value})),
     Tab("my_attendance", N_("Attendance"), "clock", frozenset({Role.worker.value})),
