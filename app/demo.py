@@ -18,6 +18,7 @@ from app.audit import services as audit
 from app.checkin.posters import ensure_poster
 from app.config import get_settings
 from app.db import write_transaction
+from app.demo_history import load_history
 from app.sites.tables import Area, Site, SiteMembership
 from app.workforce import id_numbers
 from app.workforce.tables import Crew, DayRate, Subcontractor, Worker
@@ -119,6 +120,7 @@ async def load_demo_data() -> bool:
         await _demo_workers(users["worker"], crews, pin_hash)
         await audit.record("demo_data.load", actor=None, record_type="deployment", record_id="demo")
     await _demo_photos(users["supervisor"], await Site.select().where(Site.id == sites[0].id).first())
+    await load_history([site.id for site in sites])
     return True
 
 
