@@ -44,6 +44,9 @@ class Figures:
     """One site's (or the company's) counts for one period; the shares are derived."""
 
     workers: int = 0
+    registered: int = 0
+    present: int = 0
+    registered_present: int = 0
     adopters: int = 0
     worker_days: int = 0
     working_days: int = 0
@@ -100,25 +103,26 @@ def _sqlite() -> bool:
     return isinstance(current_engine(), SQLiteEngine)
 
 
-_ATTENDANCE = """
-WITH registered AS (
-  SELECT crew.site AS site, worker.id AS worker FROM worker JOIN crew ON crew.id = worker.crew
-  WHERE crew.site IN ({sites}) AND worker.registered_on <= {{}}
-    AND (worker.left_on IS NULL OR worker.left_on >= {{}})
-), present AS (
+# Each worker's days at each site in the period, then per site: the workers who were
+# there, and of them those also registered there (the rest are visitors).
+_PRESENT = """
+SELECT p.site AS site, COUNT(*) AS present, SUM(CASE WHEN p.days > 0 THEN 1 ELSE 0 END) AS adopters,
+  SUM(p.days) AS worker_days, SUM(p.rows_) AS attendance_days, SUM(p.clean) AS clean_days,
+  SUM(CASE WHEN c.site = p.site AND w.registered_on <= {{}} AND (w.left_on IS NULL OR w.left_on >= {{}})
+      THEN 1 ELSE 0 END) AS registered_present
+FROM (
   SELECT site, worker, SUM(CASE WHEN first_in IS NOT NULL THEN 1 ELSE 0 END) AS days, COUNT(*) AS rows_,
     SUM(CASE WHEN anomalies = '' AND corrected = {{}} THEN 1 ELSE 0 END) AS clean
   FROM attendance_day WHERE site IN ({sites}) AND work_date BETWEEN {{}} AND {{}} GROUP BY site, worker
-), everyone AS (
-  SELECT r.site, p.days, p.rows_, p.clean FROM registered r
-    LEFT JOIN present p ON p.site = r.site AND p.worker = r.worker
-  UNION ALL
-  SELECT p.site, p.days, p.rows_, p.clean FROM present p
-    WHERE NOT EXISTS (SELECT 1 FROM registered r WHERE r.site = p.site AND r.worker = p.worker)
-)
-SELECT site, COUNT(*) AS workers, SUM(CASE WHEN days > 0 THEN 1 ELSE 0 END) AS adopters,
-  SUM(days) AS worker_days, SUM(rows_) AS attendance_days, SUM(clean) AS clean_days
-FROM everyone GROUP BY site
+) p JOIN worker w ON w.id = p.worker LEFT JOIN crew c ON c.id = w.crew
+GROUP BY p.site
+"""
+
+_REGISTERED = """
+SELECT crew.site AS site, COUNT(*) AS registered FROM worker JOIN crew ON crew.id = worker.crew
+WHERE crew.site IN ({sites}) AND worker.registered_on <= {{}}
+  AND (worker.left_on IS NULL OR worker.left_on >= {{}})
+GROUP BY crew.site
 """
 
 _WORKING_DAYS = """
@@ -193,9 +197,12 @@ async def _rows(sql: str, *params) -> list[dict]:
 
 
 async def figures(
-    sites: Sequence[dict], period: Period, *, now: datetime | None = None
+    sites: Sequence[dict], period: Period, *, now: datetime | None = None, full: bool = True
 ) -> dict[int, Figures]:
-    """Each site's figures for the period, and the company's under `COMPANY`."""
+    """Each site's figures for the period, and the company's under `COMPANY`.
+
+    Without `full`, what the trends draw: attendance, reports, the median of the whole.
+    """
     now = now or datetime.now(UTC)
     ids = [site["id"] for site in sites]
     result = {site_id: Figures() for site_id in ids}
@@ -204,29 +211,36 @@ async def figures(
         return result
     marks = placeholders(len(ids))
     reports, report_params = _local_bounds(sites, period, "created_at")
-    done, done_params = _local_bounds(sites, period, "b.done_at", "b.site")
     seconds = _seconds("first_response_at", "created_at")
+    # One site's median is the whole's: one query serves both.
+    median_parts = ["site"] if len(ids) == 1 else [str(COMPANY), "site"] if full else [str(COMPANY)]
     queries = [
-        _rows(
-            _ATTENDANCE.format(sites=marks),
-            *(*ids, period.end, period.start),
-            *(False, *ids, period.start, period.end),
-        ),
+        _rows(_PRESENT.format(sites=marks), period.end, period.start, False, *ids, period.start, period.end),
+        _rows(_REGISTERED.format(sites=marks), *ids, period.end, period.start),
         _rows(_WORKING_DAYS.format(sites=marks), *ids, period.start, period.end),
-        _rows(_PHOTOS.format(sites=marks), *ids, period.start, period.end),
         _rows(_REPORTS.format(bounds=reports), now, *report_params),
-        _rows(_MEDIAN_RESPONSE.format(part="site", seconds=seconds, bounds=reports), *report_params),
-        _rows(_MEDIAN_RESPONSE.format(part=COMPANY, seconds=seconds, bounds=reports), *report_params),
-        _rows(_OVERDUE.format(sites=marks), *ids, True, now),
-        _rows(_DELIVERED.format(bounds=done), *done_params),
+        *(
+            _rows(_MEDIAN_RESPONSE.format(part=part, seconds=seconds, bounds=reports), *report_params)
+            for part in median_parts
+        ),
     ]
+    if full:
+        done, done_params = _local_bounds(sites, period, "b.done_at", "b.site")
+        queries += [
+            _rows(_PHOTOS.format(sites=marks), *ids, period.start, period.end),
+            _rows(_OVERDUE.format(sites=marks), *ids, True, now),
+            _rows(_DELIVERED.format(bounds=done), *done_params),
+        ]
     for rows in await asyncio.gather(*queries):
         _fill(result, rows)
     company = result[COMPANY]
     for site_id in ids:
         site = result[site_id]
+        site.workers = site.registered + site.present - site.registered_present
         site.capacity = site.working_days * site.workers
         company.add(site)
+    if len(ids) == 1:
+        company.median_response_s = result[ids[0]].median_response_s
     return result
 
 

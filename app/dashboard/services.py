@@ -6,7 +6,6 @@ asking for another site answers "not found".
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -37,9 +36,8 @@ async def overview(user: User, site_id: int | None, query: Mapping[str, str]) ->
     today = today_at(sites or scope_sites)
     choice = choose(query, today)
     scope = site["id"] if site else kpis.COMPANY
-    current, charts = await asyncio.gather(
-        kpis.figures(scope_sites, choice.period), trends(scope_sites, scope, choice.period, today)
-    )
+    current = await kpis.figures(scope_sites, choice.period)
+    charts = await trends(scope_sites, scope, choice.period, today, known=current)
     return {
         "sites": sites,
         "site": site,
