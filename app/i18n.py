@@ -127,6 +127,11 @@ def format_date(value: date | datetime, style: str = "medium") -> str:
     return dates.format_date(value, style, locale=_locale())
 
 
+def format_month(value: date) -> str:
+    """A month as a calendar names it: November 2026, 2026年11月."""
+    return dates.format_skeleton("yMMMM", value, locale=_locale())
+
+
 def format_number(value: float | int) -> str:
     return numbers.format_decimal(value, locale=_locale())
 

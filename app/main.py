@@ -133,6 +133,7 @@ def template_environment() -> Environment:
         time=i18n.format_time,
         number=i18n.format_number,
         percent=i18n.format_percent,
+        month=i18n.format_month,
         duration=i18n.format_duration,
     )
     return env
