@@ -59,6 +59,10 @@ os.environ.update(
     RUN_JOBS_IN_PROCESS="false", LOG_LEVEL="WARNING", ARGON2_TIME_COST="1", ARGON2_MEMORY_KIB="8192",
 )
 os.environ.pop("REDIS_URL", None)
+# Run as a script, bench/ comes first on sys.path, where bench/queue.py would stand in for the
+# standard library's queue (which redis and logging import).
+if sys.path and Path(sys.path[0] or os.curdir).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402

@@ -16,12 +16,18 @@ count in the percentiles at the time they failed.
 
 from __future__ import annotations
 
+import os
+import sys
+
+# Run as a script, bench/ comes first on sys.path, where bench/queue.py would stand in for the
+# standard library's queue (which uvloop imports).
+if sys.path and os.path.realpath(sys.path[0] or os.curdir) == os.path.dirname(os.path.realpath(__file__)):
+    sys.path.pop(0)
+
 import asyncio
 import json
-import os
 import random
 import statistics
-import sys
 import time
 import uuid
 from collections import Counter
