@@ -26,7 +26,10 @@ def engine_for(database_url: str) -> Engine:
             path=database_url.removeprefix("sqlite:///"), timeout=SQLITE_BUSY_TIMEOUT_S
         )
     if database_url.startswith(("postgres://", "postgresql://")):
-        return PostgresEngine(config={"dsn": database_url})
+        # A plan per run: a generic plan cannot see that a keyset page is a short index range.
+        return PostgresEngine(
+            config={"dsn": database_url, "server_settings": {"plan_cache_mode": "force_custom_plan"}}
+        )
     raise ValueError(f"DATABASE_URL must be sqlite:/// or postgresql://, not {database_url!r}")
 
 
