@@ -2,8 +2,9 @@
 
 a worker with no signal reports a safety problem with a photo; it waits on the phone and
 is sent when the signal is back; the supervisor's open queue shows it by itself (SSE) and
-assigns it to the foreman in place; the foreman marks it fixed with a note and a photo;
-the supervisor re-inspects and closes it; the worker sees it closed among their reports.
+assigns it to the foreman in place (the row's forms come when its actions open, and the
+queue's counts follow); the foreman marks it fixed with a note and a photo; the supervisor
+re-inspects and closes it; the worker sees it closed among their reports.
 """
 
 from __future__ import annotations
@@ -272,9 +273,13 @@ def test_a_report_sent_without_signal_is_triaged_live_fixed_and_closed(
     assert still_same_page(supervisor), "the queue page was reloaded to show the new item"
     findings.screen(supervisor, f"feedback-queue-new-{locale}")
 
-    # 4. Assigned to the foreman from the row; only the row changes.
+    # 4. Assigned to the foreman from the row; only the row changes, and the counts with it.
+    being_fixed = supervisor.locator("#queue-counts .badge").nth(2)
+    before = int(being_fixed.inner_text().split()[-1])
+    expect(row.locator("select[name=owner]")).to_have_count(0)  # the page carries no row forms
     row.locator("summary").click()
     owner = row.locator("select[name=owner]")
+    expect(owner).to_be_visible()  # fetched when the actions opened
     foreman_id = owner.locator("option", has_text=FOREMAN_NAME).get_attribute("value")
     assert foreman_id and foreman_id.isdigit(), f"no option for {FOREMAN_NAME} among the owners"
     owner.select_option(value=foreman_id)
@@ -283,6 +288,7 @@ def test_a_report_sent_without_signal_is_triaged_live_fixed_and_closed(
     row = supervisor.locator(f"#item-{number}")
     expect(row.locator(".badge").nth(1)).to_have_text(text["being_fixed"])
     expect(row).to_contain_text(FOREMAN_NAME)
+    expect(being_fixed).to_have_text(re.compile(rf"\s{before + 1}$"))
     assert still_same_page(supervisor), "assigning reloaded the whole queue page"
     findings.screen(supervisor, f"feedback-queue-assigned-{locale}")
 

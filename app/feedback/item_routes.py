@@ -16,9 +16,11 @@ from litestar.response.sse import ServerSentEventMessage
 
 from app.accounts.tables import Role
 from app.backlog import board as backlog_board
-from app.errors import ValidationFailed
-from app.feedback import live, triage
+from app.errors import Forbidden, ValidationFailed
+from app.feedback import live, queue, triage
 from app.feedback.routes import ANYONE, MAX_UPLOAD_BYTES, TRIAGERS, queue_page
+from app.feedback.tables import Kind
+from app.i18n import N_
 from app.outbox.services import ECHO
 from app.sites.services import site_for
 from app.web.access import allow, device_of
@@ -45,6 +47,31 @@ async def _item_context(request: Request, item: dict, errors: dict | None = None
     }
 
 
+async def _row_again(request: Request, item: dict, errors: dict, *, in_queue: bool) -> Template:
+    """The row after an action: open with its forms and the messages when refused; in the
+    queue, with the queue's counts out of band, since the action may have moved them."""
+    context = {
+        "row": item,
+        "may_triage": True,
+        "errors": errors,
+        "open": bool(errors),
+        "forms": bool(errors),
+        "in_queue": in_queue,
+    }
+    if errors:
+        context |= await _forms_context(item)
+    elif in_queue:
+        context["queue_counts"] = await queue.counts(None if item["kind"] == Kind.system else item["site"])
+    return render(request, "feedback/_row.html", context, status_code=422 if errors else 200)
+
+
+async def _forms_context(item: dict) -> dict:
+    return {
+        "owners": await triage.owners_for(item),
+        "today": datetime.now(ZoneInfo(item["timezone"])).date(),
+    }
+
+
 class FeedbackItemController(Controller):
     path = "/feedback/{item_id:int}"
     guards = [ANYONE]
@@ -53,6 +80,18 @@ class FeedbackItemController(Controller):
     async def item_page(self, request: Request, item_id: FromPath[int]) -> Template:
         item = await triage.item_for(request.user, item_id)
         return render(request, "feedback/item.html", await _item_context(request, item))
+
+    @get("/actions", name="feedback_actions")
+    async def actions_of(self, request: Request, item_id: FromPath[int]) -> Template | Redirect:
+        """A queue row's forms, fetched when its actions are first opened; the item's page
+        (which has them too) for anything but that."""
+        if requested_block(request) != "actions":
+            return see_other(request.app.route_reverse("feedback_item", item_id=item_id))
+        item = await triage.item_for(request.user, item_id)
+        if not await triage.may_triage(request.user, item):
+            raise Forbidden(N_("Only the project's supervisors can do this."))
+        context = {"row": item, "forms": True, "may_triage": True}
+        return render(request, "feedback/_row.html", context | await _forms_context(item))
 
     async def _act(
         self, request: Request, item_id: int, action: Callable[[dict], Awaitable[dict]]
@@ -65,20 +104,7 @@ class FeedbackItemController(Controller):
         except ValidationFailed as problem:
             item, errors = await triage.item_for(request.user, item_id), field_errors(problem)
         if requested_block(request) == "item":
-            owners = await triage.owners_for(item)
-            return render(
-                request,
-                "feedback/_row.html",
-                {
-                    "row": item,
-                    "owners": owners,
-                    "may_triage": True,
-                    "errors": errors,
-                    "today": datetime.now(ZoneInfo(item["timezone"])).date(),
-                    "open": bool(errors),
-                },
-                status_code=422 if errors else 200,
-            )
+            return await _row_again(request, item, errors, in_queue=form.get("in_queue") == "1")
         if errors:
             context = await _item_context(request, item, errors)
             return render(request, "feedback/item.html", context, status_code=422)

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from app.accounts.tables import Role
 from app.errors import NotFound, ValidationFailed, invalid
-from app.feedback import queue, services, triage
+from app.feedback import queue, services
 from app.feedback.tables import Kind, Severity, Source
 from app.i18n import N_
 from app.outbox.services import ECHO
@@ -20,7 +20,7 @@ from app.sites import members
 from app.sites.services import site_for
 from app.web.access import allow, device_of
 from app.web.forms import form_with_files, see_other
-from app.web.rendering import field_errors, render
+from app.web.rendering import field_errors, render, requested_block
 from app.workforce.crews import crews_of
 from app.workforce.tables import Subcontractor
 
@@ -193,7 +193,11 @@ async def finding_context(site: dict, form: dict | None = None, errors: dict | N
 
 
 async def queue_page(request: Request, site: dict | None) -> Template:
-    """A site's queue (or, without a site, the company's system suggestions)."""
+    """A site's queue (or, without a site, the company's system suggestions).
+
+    What each part needs, and no more: scrolling (block queue_more) gets the next rows only,
+    the live refresh (block queue_list) the rows and the counts, the page the filters too.
+    Row forms come with a row's actions (`actions_of`), not with the page."""
     site_id = site["id"] if site else None
     errors: dict = {}
     try:
@@ -201,29 +205,28 @@ async def queue_page(request: Request, site: dict | None) -> Template:
     except ValidationFailed as problem:
         errors, filters = field_errors(problem), queue.QueueFilters()
     rows, following = await queue.page(site_id, filters, request.user)
-    from app.photos.timeline import areas_of
+    block = requested_block(request)
+    context = {
+        "site": site,
+        "rows": rows,
+        "following": following,
+        "filters": filters,
+        "errors": errors,
+        "may_triage": request.user.role != Role.executive.value,
+        "in_queue": True,
+    }
+    if block != "queue_more":
+        context["counts"] = await queue.counts(site_id)
+    if block not in ("queue_list", "queue_more"):
+        from app.photos.timeline import areas_of
 
-    owners = await triage.owners_for({"site": site_id}) if site_id else []
-    return render(
-        request,
-        "feedback/queue.html",
-        {
-            "site": site,
-            "rows": rows,
-            "following": following,
-            "filters": filters,
-            "errors": errors,
-            "counts": await queue.counts(site_id),
+        context |= {
             "kinds": list(Kind),
             "severities": list(Severity),
             "areas": await areas_of(site_id) if site_id else [],
-            "crews": await crews_of(site_id) if site_id else [],
-            "owners": owners,
-            "may_triage": request.user.role != Role.executive.value,
+            "crews": await queue.crews_to_filter(site_id) if site_id else [],
             "stream": request.app.route_reverse("feedback_stream", site_id=site_id)
             if site_id
             else request.app.route_reverse("system_stream"),
-            "today": _today(site["timezone"] if site else "Asia/Shanghai"),
-        },
-        status_code=422 if errors else 200,
-    )
+        }
+    return render(request, "feedback/queue.html", context, status_code=422 if errors else 200)
