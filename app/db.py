@@ -22,9 +22,7 @@ SQLITE_BUSY_TIMEOUT_S = 10
 
 def engine_for(database_url: str) -> Engine:
     if database_url.startswith("sqlite"):
-        return PooledSQLiteEngine(
-            path=database_url.removeprefix("sqlite:///"), timeout=SQLITE_BUSY_TIMEOUT_S
-        )
+        return PooledSQLiteEngine(path=database_url.removeprefix("sqlite:///"), timeout=SQLITE_BUSY_TIMEOUT_S)
     if database_url.startswith(("postgres://", "postgresql://")):
         # A plan per run: a generic plan cannot see that a keyset page is a short index range.
         return PostgresEngine(

@@ -117,8 +117,12 @@ class PooledSQLiteEngine(SQLiteEngine):
             await connection.close()
 
     async def _run_in_existing_connection(
-        self, connection: PooledConnection, query: str, args: list | None = None,
-        query_type: str = "generic", table: Any = None,
+        self,
+        connection: PooledConnection,
+        query: str,
+        args: list | None = None,
+        query_type: str = "generic",
+        table: Any = None,
     ) -> list[dict]:
         transaction = self.current_transaction.get()
         if transaction is not None and transaction.transaction_type in _HOLDS_WRITE_LOCK:

@@ -37,8 +37,10 @@ _DEVICE_READ = (  # noqa: S608 (names from the table definitions; values travel 
     " FROM worker_device d JOIN worker w ON w.id = d.worker LEFT JOIN {users} u ON u.id = w.account"
     " LEFT JOIN crew c ON c.id = w.crew WHERE "
 ).format(
-    account=", ".join(f'u."{column._meta.db_column_name}" AS "account__{column._meta.name}"'
-                      for column in User._meta.columns),
+    account=", ".join(
+        f'u."{column._meta.db_column_name}" AS "account__{column._meta.name}"'
+        for column in User._meta.columns
+    ),
     users=f'"{User._meta.tablename}"',
 )
 
@@ -75,14 +77,16 @@ async def _devices(condition: str, *values: object) -> list[dict]:
 def account_of(device: dict) -> User:
     """The worker's account, as read with the phone."""
     prefix = "account__"
-    user = User(**{key[len(prefix):]: value for key, value in device.items() if key.startswith(prefix)})
+    user = User(**{key[len(prefix) :]: value for key, value in device.items() if key.startswith(prefix)})
     user._exists_in_db = True
     return user
 
 
 def may_check_in(device: dict | None) -> bool:
     return bool(
-        device and device["status"] == DeviceStatus.active and device["worker_active"]
+        device
+        and device["status"] == DeviceStatus.active
+        and device["worker_active"]
         and device["account__is_active"]
     )
 
@@ -112,8 +116,12 @@ async def identify(phone: str, pin: str, *, fingerprint: str, label: str) -> tup
     async with write_transaction():
         device_id, secret = await _bind(worker["id"], label, DeviceStatus.active, None)
         await audit.record(
-            "device.identify", actor=user, device=fingerprint, record_type="worker",
-            record_id=worker["id"], detail={"phone_id": device_id},
+            "device.identify",
+            actor=user,
+            device=fingerprint,
+            record_type="worker",
+            record_id=worker["id"],
+            detail={"phone_id": device_id},
         )
     return user, secret
 
@@ -128,9 +136,11 @@ async def request_approval(phone: str, *, fingerprint: str, label: str) -> str:
         raise invalid("phone", N_("No worker is registered with this phone number. Ask your foreman."))
     worker = await _worker_of_account(user)
     async with write_transaction():
-        pending = await WorkerDevice.select(WorkerDevice.id).where(
-            (WorkerDevice.worker == worker["id"]) & (WorkerDevice.status == DeviceStatus.pending)
-        ).order_by(WorkerDevice.id, ascending=False)
+        pending = (
+            await WorkerDevice.select(WorkerDevice.id)
+            .where((WorkerDevice.worker == worker["id"]) & (WorkerDevice.status == DeviceStatus.pending))
+            .order_by(WorkerDevice.id, ascending=False)
+        )
         if len(pending) >= MAX_PENDING:
             # Only the newest few requests wait; older ones are withdrawn.
             old = [row["id"] for row in pending[MAX_PENDING - 1 :]]
@@ -139,8 +149,12 @@ async def request_approval(phone: str, *, fingerprint: str, label: str) -> str:
             )
         device_id, secret = await _bind(worker["id"], label, DeviceStatus.pending, None)
         await audit.record(
-            "device.request", actor=user, device=fingerprint, record_type="worker",
-            record_id=worker["id"], detail={"phone_id": device_id},
+            "device.request",
+            actor=user,
+            device=fingerprint,
+            record_type="worker",
+            record_id=worker["id"],
+            detail={"phone_id": device_id},
         )
     return secret
 
@@ -167,7 +181,11 @@ async def decide(viewer: User, device_id: int, status: DeviceStatus, *, fingerpr
         )
         action = "device.approve" if status == DeviceStatus.active else "device.revoke"
         await audit.record(
-            action, actor=viewer, device=fingerprint, record_type="worker", record_id=device["worker"],
+            action,
+            actor=viewer,
+            device=fingerprint,
+            record_type="worker",
+            record_id=device["worker"],
             detail={"phone_id": device_id},
         )
     return {**device, "status": status}
@@ -186,8 +204,13 @@ async def waiting_for(viewer: User) -> list[dict]:
     where = _waiting(viewer)
     if where is None:
         return []
-    ids = [row["id"] for row in
-           await WorkerDevice.select(WorkerDevice.id).where(where).order_by(WorkerDevice.id).limit(100)]
+    ids = [
+        row["id"]
+        for row in await WorkerDevice.select(WorkerDevice.id)
+        .where(where)
+        .order_by(WorkerDevice.id)
+        .limit(100)
+    ]
     if not ids:
         return []
     return await _devices(f"d.id IN ({placeholders(len(ids))}) ORDER BY d.id", *ids)
@@ -213,5 +236,7 @@ async def forget(device_id: int, by: User) -> None:
 async def touch(device_id: int, poster_id: int, now: datetime | None = None) -> None:
     await WorkerDevice.raw(
         "UPDATE worker_device SET last_seen_at = {}, last_poster = {} WHERE id = {}",
-        now or datetime.now(UTC), poster_id, device_id,
+        now or datetime.now(UTC),
+        poster_id,
+        device_id,
     )

@@ -71,9 +71,7 @@ def check_gate(gate: str) -> str:
 
 async def posters_of(site_id: int) -> list[dict]:
     return await (
-        Poster.select()
-        .where((Poster.site == site_id) & Poster.revoked_at.is_null())
-        .order_by(Poster.gate)
+        Poster.select().where((Poster.site == site_id) & Poster.revoked_at.is_null()).order_by(Poster.gate)
     )
 
 
@@ -91,8 +89,13 @@ async def issue(site_id: int, gate: str, *, by: User, device: str) -> int:
         poster = Poster(site=site_id, gate=gate, code=secrets.token_urlsafe(12), created_by=by.id)
         await poster.save()
         await audit.record(
-            "poster.regenerate" if old else "poster.create", actor=by, device=device,
-            record_type="poster", record_id=poster.id, site_id=site_id, detail={"gate": gate},
+            "poster.regenerate" if old else "poster.create",
+            actor=by,
+            device=device,
+            record_type="poster",
+            record_id=poster.id,
+            site_id=site_id,
+            detail={"gate": gate},
         )
     return poster.id
 
@@ -103,7 +106,11 @@ async def retire(site_id: int, poster_id: int, *, by: User, device: str) -> None
             (Poster.id == poster_id) & (Poster.site == site_id) & Poster.revoked_at.is_null()
         )
         await audit.record(
-            "poster.revoke", actor=by, device=device, record_type="poster", record_id=poster_id,
+            "poster.revoke",
+            actor=by,
+            device=device,
+            record_type="poster",
+            record_id=poster_id,
             site_id=site_id,
         )
 
@@ -125,5 +132,3 @@ async def ensure_poster(site_id: int) -> None:
 def qr_svg(url: str) -> str:
     """The code as inline SVG, sized by CSS (the print sheet makes it 16 cm wide)."""
     return segno.make(url, error="m").svg_inline(omitsize=True, border=2, title=url)
-
-
