@@ -3,8 +3,8 @@
 a worker with no signal reports a safety problem with a photo; it waits on the phone and
 is sent when the signal is back; the supervisor's open queue shows it by itself (SSE) and
 assigns it to the foreman in place (the row's forms come when its actions open, and the
-queue's counts follow); the foreman marks it fixed with a note and a photo; the supervisor
-re-inspects and closes it; the worker sees it closed among their reports.
+queue's counts follow); the foreman marks it fixed with a note and a photo, without signal
+too; the supervisor re-inspects and closes it; the worker sees it closed among their reports.
 """
 
 from __future__ import annotations
@@ -292,14 +292,28 @@ def test_a_report_sent_without_signal_is_triaged_live_fixed_and_closed(
     assert still_same_page(supervisor), "assigning reloaded the whole queue page"
     findings.screen(supervisor, f"feedback-queue-assigned-{locale}")
 
-    # 5. The foreman marks it fixed, with a note and a photo.
-    _, foreman = phone(phone_context, locale, "foreman", FOREMAN, STAFF_PASSWORD, findings)
+    # 5. The foreman marks it fixed, with a note and a photo, where there is no signal:
+    # it waits on the phone like a report, and is sent when the signal is back.
+    foreman_context, foreman = phone(phone_context, locale, "foreman", FOREMAN, STAFF_PASSWORD, findings)
     foreman.goto(f"/feedback/{number}")
     expect(foreman.locator(".description")).to_have_text(description)
+    fix_form = foreman.locator("form[data-photo-upload=together]")
+    expect(fix_form).to_be_visible()
+    foreman.wait_for_load_state("load")
+    foreman.wait_for_function("() => window.Outbox && window.Outbox.usable()")
+    cut(foreman_context)
     foreman.locator("#fix-note").fill(text["fix_note"])
     foreman.set_input_files("#photo-input", str(photos["fix"]))
     foreman.get_by_role("button", name=text["fixed"], exact=True).click()
-    expect(foreman.locator(".badge.status-fixed")).to_have_text(text["to_reinspect"], timeout=SLOW)
+    fix_result = foreman.locator("#fix-result")
+    expect(fix_result).to_have_text(text["waiting"], timeout=SLOW)
+    findings.screen(foreman, f"feedback-item-fix-waiting-{locale}")
+    restore(foreman_context)
+    foreman.evaluate("() => window.Outbox.flush({all: true})")
+    expect(fix_result).to_contain_text(f"#{number} {text['to_reinspect']}", timeout=SLOW)
+    expect(fix_form).to_be_hidden()
+    foreman.reload()
+    expect(foreman.locator(".badge.status-fixed")).to_have_text(text["to_reinspect"])
     expect(foreman.locator(".events")).to_contain_text(text["fix_note"])
     findings.screen(foreman, f"feedback-item-fixed-{locale}")
 

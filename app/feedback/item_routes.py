@@ -16,11 +16,11 @@ from litestar.response.sse import ServerSentEventMessage
 
 from app.accounts.tables import Role
 from app.backlog import board as backlog_board
-from app.errors import Forbidden, ValidationFailed
+from app.errors import Forbidden, NotFound, ValidationFailed
 from app.feedback import live, queue, triage
-from app.feedback.routes import ANYONE, MAX_UPLOAD_BYTES, TRIAGERS, queue_page
+from app.feedback.routes import ANYONE, MAX_UPLOAD_BYTES, TRIAGERS, from_outbox, queue_page
 from app.feedback.tables import Kind
-from app.i18n import N_
+from app.i18n import N_, gettext
 from app.outbox.services import ECHO
 from app.sites.services import site_for
 from app.web.access import allow, device_of
@@ -29,6 +29,7 @@ from app.web.rendering import field_errors, render, requested_block
 
 # A comment line every so often keeps proxies from closing an idle stream.
 KEEPALIVE_S = 25
+NOT_YOURS = N_("This page does not exist, or it is not yours to see.")
 
 
 async def _item_context(request: Request, item: dict, errors: dict | None = None) -> dict:
@@ -182,7 +183,10 @@ class FeedbackItemController(Controller):
 
     @post("/fix", name="feedback_fix", request_max_body_size=MAX_UPLOAD_BYTES, status_code=200)
     async def fix(self, request: Request, item_id: FromPath[int]) -> Template | Redirect:
-        key = ""
+        """Marked fixed from the form, or from the phone's outbox, which needs a final answer
+        echoing its key even when refused: a fix that can no longer be done (it went to
+        someone else meanwhile) is told so rather than retried for ever."""
+        key, queued = "", from_outbox(request)
         try:
             form, files = await form_with_files(request)
             key = form.get("idempotency_key", "")
@@ -190,20 +194,26 @@ class FeedbackItemController(Controller):
                 request.user, item_id, form.get("note", ""), files, key=key, device=device_of(request)
             )
         except ValidationFailed as problem:
+            errors = field_errors(problem)
+            if queued:
+                return _refused(request, errors, key)
             item = await triage.item_for(request.user, item_id)
-            context = await _item_context(request, item, field_errors(problem))
+            context = await _item_context(request, item, errors)
             return render(
                 request, "feedback/item.html", context, status_code=422, headers={ECHO: key} if key else None
             )
-        if request.headers.get("hx-request"):
-            item = await triage.item_for(request.user, item_id)
-            return render(
-                request,
-                "feedback/item.html",
-                await _item_context(request, item),
-                headers={ECHO: key} if key else None,
-            )
+        except (Forbidden, NotFound) as problem:
+            if not queued:
+                raise
+            return _refused(request, {"fix": gettext(problem.message or NOT_YOURS)}, key)
+        if queued:
+            return render(request, "feedback/_fixed.html", {"item_id": item_id}, headers={ECHO: key})
         return see_other(request.app.route_reverse("feedback_item", item_id=item_id))
+
+
+def _refused(request: Request, errors: dict, key: str) -> Template:
+    """The outbox's final "not accepted", with the key it waits to hear back."""
+    return render(request, "_shared/_refused.html", {"errors": errors}, status_code=422, headers={ECHO: key})
 
 
 async def _stream(site_id: int | None) -> AsyncIterator[ServerSentEventMessage]:

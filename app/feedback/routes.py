@@ -32,7 +32,8 @@ def _today(timezone: str):
     return datetime.now(ZoneInfo(timezone)).date()
 
 
-def _queued(request: Request) -> bool:
+def from_outbox(request: Request) -> bool:
+    """Sent by the phone's outbox, which wants a fragment for its status line and its key back."""
     return bool(request.headers.get("hx-request"))
 
 
@@ -95,14 +96,14 @@ class ReportController(Controller):
         except ValidationFailed as problem:
             errors = field_errors(problem)
             echo = {ECHO: key} if key else {}
-            if _queued(request):
+            if from_outbox(request):
                 return render(
                     request, "_shared/_refused.html", {"errors": errors}, status_code=422, headers=echo
                 )
             site_id = int(form["site"]) if form.get("site", "").isdigit() else None
             context = await self._context(request, site_id, form, errors)
             return render(request, "feedback/report.html", context, status_code=422)
-        if not _queued(request):
+        if not from_outbox(request):
             return see_other(request.app.route_reverse("my_reports") + f"?received={item_id}")
         return render(request, "feedback/_received.html", {"item_id": item_id}, headers={ECHO: key})
 

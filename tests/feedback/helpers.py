@@ -140,13 +140,24 @@ async def snapshot() -> tuple:
     )
 
 
-async def fix(client, item_id: int, *, photos: list[bytes] = (), note: str = "已补齐扣件"):
-    """The owner's "Fixed" form: a note and evidence photos (an empty file part when none is chosen)."""
+async def fix(
+    client,
+    item_id: int,
+    *,
+    photos: list[bytes] = (),
+    note: str = "已补齐扣件",
+    key: str | None = None,
+    queued: bool = False,
+):
+    """The owner's "Fixed" form: a note and evidence photos (an empty file part when none is chosen);
+    queued, as the phone's outbox sends it."""
     csrf = await fetch_csrf(client)
     files = [("photo", (f"fix{i}.jpg", content, "image/jpeg")) for i, content in enumerate(photos)]
     files = files or [("photo", ("", b"", "application/octet-stream"))]
-    data = {"_csrf_token": csrf, "note": note, "idempotency_key": str(uuid.uuid4())}
-    return await client.post(f"/feedback/{item_id}/fix", data=data, files=files)
+    key = key or str(uuid.uuid4())
+    data = {"_csrf_token": csrf, "note": note, "idempotency_key": key}
+    headers = {"X-Idempotency-Key": key, "HX-Request": "true", "HX-Target": "fix-result"} if queued else {}
+    return await client.post(f"/feedback/{item_id}/fix", data=data, files=files, headers=headers)
 
 
 async def finding(client, site_id: int, **fields):

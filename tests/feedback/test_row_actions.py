@@ -1,13 +1,15 @@
-"""A queue row's actions: its forms fetched when first opened, and the counts that follow an action."""
+"""A queue row's actions: its forms fetched when first opened, the counts that follow an action,
+and the fix sent from the phone's outbox."""
 
 from __future__ import annotations
 
 import re
 
 from app.feedback import queue
-from app.feedback.tables import FeedbackItem
+from app.feedback.tables import FeedbackEvent, FeedbackItem
 from tests import factories
-from tests.feedback.helpers import EN, act, add_item, listed_items, site_with_people, visible_text
+from tests.feedback.helpers import EN, act, add_item, fix, listed_items, site_with_people, visible_text
+from tests.photos import images
 
 ACTIONS = ("accept", "assign", "duplicate", "reject", "comment")
 
@@ -119,3 +121,42 @@ async def test_scrolling_the_queue_counts_nothing(client, sign_in_as, monkeypatc
         f"/sites/{people.site.id}/queue{link}", headers={"HX-Request": "true", "HX-Target": "queue-more"}
     )
     assert more.status_code == 200 and len(listed_items(more.text)) == 5
+
+
+async def test_a_fix_sent_from_the_outbox_is_confirmed_once_with_its_key(client, sign_in_as):
+    people = await site_with_people()
+    item_id = await add_item(people.site.id, status="assigned", owner=people.foreman.id)
+    await sign_in_as(people.foreman)
+    client.headers.update(EN)
+    page = await client.get(f"/feedback/{item_id}")
+    assert 'data-photo-upload="together" data-outbox-target="fix-result"' in page.text
+    assert '<div id="fix-result"' in page.text
+    key = "fix-from-the-outbox-0001"
+    for _ in range(2):  # the second one a replay: the phone never heard the first answer
+        sent = await fix(client, item_id, photos=[images.png()], key=key, queued=True)
+        assert sent.status_code == 200 and sent.headers["x-idempotency-key"] == key
+        assert f"#{item_id} Fixed, to re-inspect See it" in visible_text(sent.text)
+        assert "<html" not in sent.text and f'href="/feedback/{item_id}"' in sent.text
+    assert (await FeedbackItem.select(FeedbackItem.status).first())["status"] == "fixed"
+    assert await FeedbackEvent.count().where(FeedbackEvent.action == "fix") == 1
+
+
+async def test_a_fix_from_the_outbox_that_cannot_be_done_gets_a_final_answer(client, sign_in_as):
+    people = await site_with_people()
+    item_id = await add_item(people.site.id, status="assigned", owner=people.foreman.id)
+    await sign_in_as(people.foreman)
+    client.headers.update(EN)
+    refused = await fix(client, item_id, key="fix-without-a-photo", queued=True)
+    assert refused.status_code == 422 and refused.headers["x-idempotency-key"] == "fix-without-a-photo"
+    assert "Not accepted: Add at least one photo of the fix." in visible_text(refused.text)
+    # Meanwhile the fix went to someone else: retrying will not help, so it is told, not kept.
+    await FeedbackItem.update({FeedbackItem.owner: people.supervisor.id}).where(FeedbackItem.id == item_id)
+    refused = await fix(client, item_id, photos=[images.png()], key="fix-of-another", queued=True)
+    assert refused.status_code == 422 and refused.headers["x-idempotency-key"] == "fix-of-another"
+    assert "This page does not exist, or it is not yours to see." in visible_text(refused.text)
+    await FeedbackItem.update({FeedbackItem.owner: people.foreman.id}).where(FeedbackItem.id == item_id)
+    await sign_in_as(people.supervisor)  # sees the item, but it is not theirs to fix
+    refused = await fix(client, item_id, photos=[images.png()], key="fix-by-a-triager", queued=True)
+    assert refused.status_code == 422 and refused.headers["x-idempotency-key"] == "fix-by-a-triager"
+    assert "Only the person this fix is assigned to can mark it fixed." in visible_text(refused.text)
+    assert (await FeedbackItem.select(FeedbackItem.status).first())["status"] == "assigned"
