@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import weakref
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 from piccolo.columns.defaults.base import Default
@@ -14,7 +15,9 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
-from app.sqlite import PooledSQLiteEngine
+from app.sqlite import PooledSQLiteEngine, quick_reads
+
+__all__ = ["quick_reads"]  # reads by a unique key, on every request (see app/sqlite.py)
 
 # sqlite3's timeout is SQLite's busy timeout: writers wait this long for the lock.
 SQLITE_BUSY_TIMEOUT_S = 10
@@ -97,21 +100,39 @@ async def insert_rows(table: type[Table], rows: Sequence[Mapping[str, Any]]) -> 
     """
     if not rows:
         return []
-    columns = table._meta.non_default_columns
-    unknown = set().union(*rows) - {column._meta.name for column in columns}
+    names, fills = _insert_plan(table)
+    unknown = set().union(*rows) - set(names)
     if unknown:
         raise ValueError(f"{table._meta.tablename} has no columns {sorted(unknown)}")
     values: list[Any] = []
     for row in rows:
-        for column in columns:
-            value = row[column._meta.name] if column._meta.name in row else column.get_default_value()
-            values.append(value.python() if isinstance(value, Default) else value)
-    names = ", ".join(f'"{column._meta.db_column_name}"' for column in columns)
-    one = f"({placeholders(len(columns))})"
-    # Names come from the table definition; values travel as parameters.
-    sql = f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES {", ".join(one for _ in rows)}'  # noqa: S608
-    inserted = await table.raw(sql + ' RETURNING "id"', *values)
+        values += [row[name] if name in row else fill() for name, fill in zip(names, fills, strict=True)]
+    inserted = await table.raw(_insert_sql(table, len(rows)), *values)
     return [row["id"] for row in inserted]
+
+
+@functools.cache
+def _insert_plan(table: type[Table]) -> tuple[tuple[str, ...], tuple[Callable[[], Any], ...]]:
+    """The columns an insert names, and how each one's default is made when a row lacks it."""
+    columns = table._meta.non_default_columns
+    return tuple(column._meta.name for column in columns), tuple(_default_of(column) for column in columns)
+
+
+def _default_of(column: Any) -> Callable[[], Any]:
+    def fill() -> Any:
+        value = column.get_default_value()
+        return value.python() if isinstance(value, Default) else value
+
+    return fill
+
+
+@functools.lru_cache(maxsize=128)
+def _insert_sql(table: type[Table], count: int) -> str:
+    columns = table._meta.non_default_columns
+    names = ", ".join(f'"{column._meta.db_column_name}"' for column in columns)
+    rows = ", ".join(f"({placeholders(len(columns))})" for _ in range(count))
+    # Names come from the table definition; values travel as parameters.
+    return f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES {rows} RETURNING "id"'  # noqa: S608
 
 
 def placeholders(count: int) -> str:

@@ -12,7 +12,10 @@ statements. Here:
   takes) runs straight on the event loop: the transaction already holds SQLite's write
   lock, so nothing it does waits on a lock, and an indexed statement takes tens of
   microseconds, less than the round trip would. BEGIN (which may wait for another
-  process's lock) and COMMIT (which waits for fsync) still go to the thread.
+  process's lock) and COMMIT (which waits for fsync) still go to the thread;
+- so does a read marked quick (`quick_reads()`: one row by a unique key, on every
+  request): in WAL mode a reader takes no lock a writer holds;
+- plain SQL with `{}` placeholders is compiled once per text, not on every run.
 
 Connections go back to the pool only outside a transaction, so a pooled connection
 never carries an open transaction into its next use.
@@ -21,16 +24,40 @@ never carries an open transaction into its next use.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
+from string import Formatter
 from typing import Any
 
+from piccolo.columns import Column
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.querystring import QueryString
 
 # Idle connections kept open; more are opened while busy and closed after.
 POOL_SIZE = 32
 _HOLDS_WRITE_LOCK = (TransactionType.immediate, TransactionType.exclusive)
+_quick = ContextVar("quick_reads", default=False)
+
+
+@contextlib.contextmanager
+def quick_reads() -> Iterator[None]:
+    """Reads in this block answer from an index at once: run them on the event loop."""
+    token = _quick.set(True)
+    try:
+        yield
+    finally:
+        _quick.reset(token)
+
+
+def _compiled(template: str, count: int) -> tuple[str, int]:
+    """What QueryString.compile_string makes of a template without nested queries, and
+    how many of the values it uses."""
+    fragments = [prefix for prefix, *_ in Formatter().parse(template)]
+    sql = "".join(prefix + ("?" if index < count else "") for index, prefix in enumerate(fragments))
+    return sql, min(count, len(fragments))
 
 
 class PooledConnection:
@@ -90,6 +117,7 @@ class PooledSQLiteEngine(SQLiteEngine):
     def __init__(self, path: str, **connection_kwargs: Any) -> None:
         super().__init__(path=path, **connection_kwargs)
         self._idle: list[PooledConnection] = []
+        self._sql: dict[tuple[str, int], tuple[str, int]] = {}
 
     async def get_connection(self) -> PooledConnection:  # type: ignore[override]
         if self._idle:
@@ -107,11 +135,31 @@ class PooledSQLiteEngine(SQLiteEngine):
         for connection in idle:
             await connection.shut()
 
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
+        args = querystring.args
+        if (
+            self.log_queries
+            or self.log_responses
+            or any(isinstance(arg, QueryString | Column) for arg in args)
+        ):
+            return await super().run_querystring(querystring, in_pool)
+        # Plain SQL (raw queries, inserts by insert_rows): compiled once per text.
+        key = (querystring.template, len(args))
+        if (compiled := self._sql.get(key)) is None:
+            compiled = self._sql[key] = _compiled(*key)
+        sql, used = compiled
+        values = list(args[:used])
+        if (transaction := self.current_transaction.get()) is not None:
+            return await self._run_in_existing_connection(transaction.connection, sql, values)
+        return await self._run_in_new_connection(sql, values)
+
     async def _run_in_new_connection(
         self, query: str, args: list | None = None, query_type: str = "generic", table: Any = None
     ) -> list[dict]:
         connection = await self.get_connection()
         try:
+            if _quick.get():
+                return connection.execute_here(query, args or ())
             return await connection.execute(query, args or ())
         finally:
             await connection.close()

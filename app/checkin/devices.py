@@ -16,7 +16,7 @@ from app.accounts import services as accounts
 from app.accounts.tables import Role, User
 from app.audit import services as audit
 from app.checkin.tables import DeviceStatus, WorkerDevice
-from app.db import placeholders, write_transaction
+from app.db import placeholders, quick_reads, write_transaction
 from app.errors import Forbidden, NotFound, ValidationFailed, invalid
 from app.i18n import N_
 from app.workforce.services import visible_workers, worker_for
@@ -60,7 +60,8 @@ def label_from(user_agent: str) -> str:
 async def device_by_secret(secret: str | None) -> dict | None:
     if not secret or len(secret) > 100:
         return None
-    rows = await _devices("d.secret_hash = {}", _hash(secret))
+    with quick_reads():
+        rows = await _devices("d.secret_hash = {}", _hash(secret))
     return rows[0] if rows else None
 
 

@@ -15,7 +15,7 @@ from app.accounts.tables import User
 from app.audit import services as audit
 from app.checkin.tables import Poster
 from app.config import get_settings
-from app.db import write_transaction
+from app.db import quick_reads, write_transaction
 from app.errors import DomainError, invalid
 from app.i18n import N_
 
@@ -53,7 +53,8 @@ async def poster_for_token(token: str) -> dict:
     match = TOKEN.match(token or "")
     if not match or not hmac.compare_digest(match.group(2), _signature(match.group(1))):
         raise PosterInvalid(N_("This is not a valid site poster. Ask your foreman for the right one."))
-    rows = await Poster.raw(_POSTER_READ, match.group(1))
+    with quick_reads():
+        rows = await Poster.raw(_POSTER_READ, match.group(1))
     poster = rows[0] if rows else None
     if poster is None:
         raise PosterInvalid(N_("This is not a valid site poster. Ask your foreman for the right one."))
