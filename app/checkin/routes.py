@@ -36,8 +36,12 @@ _in_flight = 0
 
 def phone_cookie(secret: str) -> Cookie:
     return Cookie(
-        key=devices.COOKIE, value=secret, max_age=devices.COOKIE_MAX_AGE, httponly=True,
-        samesite="lax", path="/",
+        key=devices.COOKIE,
+        value=secret,
+        max_age=devices.COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        path="/",
     )
 
 
@@ -45,7 +49,10 @@ def _mismatch(request: Request, phone: dict | None) -> bool:
     """Someone else's session on a phone remembered for another worker."""
     user = request.user
     return bool(
-        user and phone and devices.may_check_in(phone) and user.role == Role.worker.value
+        user
+        and phone
+        and devices.may_check_in(phone)
+        and user.role == Role.worker.value
         and user.id != phone["account__id"]
     )
 
@@ -108,10 +115,16 @@ class CheckInController(Controller):
             return render(request, "checkin/refused.html", context, status_code=422, headers=echo)
         if not request.headers.get("hx-request"):
             return see_other(request.app.route_reverse("checkin", token=token))
-        context = {"poster": poster, "token": token, "event": recorded.event, **recorded.state,
-                   "questions": await open_questions(devices.account_of(phone))}
-        return render(request, "checkin/page.html", {**context, "phone": phone, "key": uuid.uuid4()},
-                      headers=echo)
+        context = {
+            "poster": poster,
+            "token": token,
+            "event": recorded.event,
+            **recorded.state,
+            "questions": await open_questions(devices.account_of(phone)),
+        }
+        return render(
+            request, "checkin/page.html", {**context, "phone": phone, "key": uuid.uuid4()}, headers=echo
+        )
 
     @post("/identify", name="checkin_identify")
     async def identify(self, request: Request, token: FromPath[str]) -> Template | Redirect:
