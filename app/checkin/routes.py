@@ -57,6 +57,11 @@ def _mismatch(request: Request, phone: dict | None) -> bool:
     )
 
 
+async def _questions(phone: dict) -> list[dict]:
+    """The "fixed?" questions shown with the button, read only when the phone's read saw some."""
+    return await open_questions(devices.account_of(phone)) if phone["questions_waiting"] else []
+
+
 async def _poster(request: Request, token: str) -> dict | Template:
     try:
         return await poster_for_token(token)
@@ -83,7 +88,7 @@ class CheckInController(Controller):
         if not devices.may_check_in(phone):
             return render(request, "checkin/identify.html", {**context, "form": {}, "revoked": bool(phone)})
         context |= await services.state_of(phone["worker"])
-        context["questions"] = await open_questions(devices.account_of(phone))
+        context["questions"] = await _questions(phone)
         return render(request, "checkin/page.html", {**context, "phone": phone, "key": uuid.uuid4()})
 
     @post(name="checkin_tap")
@@ -120,7 +125,7 @@ class CheckInController(Controller):
             "token": token,
             "event": recorded.event,
             **recorded.state,
-            "questions": await open_questions(devices.account_of(phone)),
+            "questions": await _questions(phone),
         }
         return render(
             request, "checkin/page.html", {**context, "phone": phone, "key": uuid.uuid4()}, headers=echo
