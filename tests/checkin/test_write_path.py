@@ -1,0 +1,81 @@
+"""The check-in's SQLite write path: BEGIN without waiting on the loop, plain SQL compiled once."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+
+import pytest
+from piccolo.querystring import QueryString
+
+from app.checkin.tables import AttendanceEvent
+from app.db import quick_reads, write_transaction
+from app.sites.tables import Site
+from app.sqlite import PooledSQLiteEngine, _compiled
+from tests import factories
+
+
+def sqlite_only(db) -> None:
+    if not isinstance(db, PooledSQLiteEngine):
+        pytest.skip("SQLite's pooled engine only")
+
+
+@pytest.mark.parametrize(
+    ("template", "values"),
+    [
+        ("SELECT a FROM b WHERE x = {} AND y IN ({}, {})", (1, 2, 3)),
+        ("INSERT INTO t (a) VALUES ({})", ("x",)),
+        ("SELECT 1", ()),
+        ("SELECT {{}} || {}", ("x",)),
+    ],
+)
+def test_plain_sql_compiles_as_piccolo_compiles_it(template, values):
+    sql, used = _compiled(template, len(values))
+    assert (sql, list(values[:used])) == QueryString(template, *values).compile_string("sqlite")
+
+
+async def test_a_write_waits_for_another_process_without_stalling_the_loop(db):
+    sqlite_only(db)
+    site = await factories.site()
+    other = sqlite3.connect(db.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process (a job, a migration) holds the write lock
+    ticks = 0
+
+    async def ticking() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def write() -> float:
+        async with write_transaction():
+            await Site.update({Site.name: "改名"}).where(Site.id == site.id)
+        return time.monotonic()
+
+    clock = asyncio.create_task(ticking())
+    writing = asyncio.create_task(write())
+    await asyncio.sleep(0.3)
+    assert not writing.done()
+    released = time.monotonic()
+    other.execute("COMMIT")
+    other.close()
+    assert await asyncio.wait_for(writing, 5) >= released
+    clock.cancel()
+    assert ticks >= 20  # the loop kept running while the write waited for the lock
+    assert (await Site.select(Site.name).where(Site.id == site.id).first())["name"] == "改名"
+
+
+async def test_a_write_rolled_back_leaves_the_connection_ready_for_the_next(db):
+    sqlite_only(db)
+    site = await factories.site()
+    with pytest.raises(RuntimeError):
+        async with write_transaction():
+            await Site.update({Site.name: "不算"}).where(Site.id == site.id)
+            raise RuntimeError("half way")
+    async with write_transaction():
+        await Site.update({Site.name: "算数"}).where(Site.id == site.id)
+    with quick_reads():
+        rows = await Site.raw("SELECT name FROM site WHERE id = {}", site.id)
+    assert rows == [{"name": "算数"}]
+    assert await AttendanceEvent.count() == 0
