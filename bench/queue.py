@@ -22,10 +22,10 @@ is created and dropped. Per engine:
 - then an SSE stream of the queue is opened (its first bytes read) and the server sent
   SIGINT: the seconds until it has exited (must stay under 8 s);
 - afterwards the page's queries are timed in this process (the queue query of each case,
-  and the counts every GET runs), and their plans printed: EXPLAIN QUERY PLAN on SQLite;
-  on PostgreSQL EXPLAIN ANALYZE with the values (a custom plan) and of the generic plan
-  PostgreSQL switches a prepared statement to after five runs, as the app's repeated
-  queries are on asyncpg's pooled connections.
+  and the counts every page GET runs; scrolling skips them), and their plans printed:
+  EXPLAIN QUERY PLAN on SQLite; on PostgreSQL EXPLAIN ANALYZE with the values (a custom
+  plan) and of the generic plan PostgreSQL would switch a prepared statement to after five
+  runs (the app's engine asks for a custom plan every run: plan_cache_mode).
 
 Prints figures, then one JSON line.
 """
@@ -734,8 +734,8 @@ def report(http: dict, chosen: dict, queries: dict) -> None:
               f" {result['matches']:,} matches; queue query {query_ms:.2f} ms, the rest but the counts"
               f" {rest:.0f} ms{'' if result['right'] else '  -- WRONG ITEMS'}")
     each = ", ".join(f"{ms:.2f}" for ms in queries["counts"]["each_ms"])
-    print(f"  counts (on every GET: items per status; open ones overdue): {queries['counts']['ms']:.2f} ms"
-          f" in-process ({each} ms)")
+    print(f"  counts (on every page GET: open items per status, the overdue ones):"
+          f" {queries['counts']['ms']:.2f} ms in-process ({each} ms)")
 
 
 async def show_plans(engine, queries: dict) -> None:
