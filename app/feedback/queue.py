@@ -197,8 +197,9 @@ async def page(
 
 
 async def counts(site_id: int | None, now: datetime | None = None) -> dict[str, int]:
-    """Open items per status, and how many of them are overdue: one pass over an index that
-    holds every column read here (feedback_counts), a few thousand entries on a big site."""
+    """Open items per status, and how many of them are overdue: one pass over the site's open
+    entries of an index that holds every column read here (feedback_counts); PostgreSQL still
+    visits the table for rows its visibility map does not yet cover (until a vacuum)."""
     if site_id is None:
         scope, scope_args = "kind = {}", [Kind.system.value]
     else:
