@@ -58,17 +58,28 @@ async def current_shift(worker_id: int, now: datetime | None = None):
 
 def _row(day: Day, policy: SitePolicy) -> dict:
     return {
-        "worker": day.worker, "site": day.site, "work_date": day.work_date,
-        "first_in": day.first_in, "last_out": day.last_out, "hours": day.hours(),
-        "man_days": day.man_days(policy.standard_day_hours), "shifts": day.shifts,
-        "open_shift": day.open_shift, "events": day.events,
-        "anomalies": ",".join(sorted(day.anomalies)), "corrected": day.corrected,
+        "worker": day.worker,
+        "site": day.site,
+        "work_date": day.work_date,
+        "first_in": day.first_in,
+        "last_out": day.last_out,
+        "hours": day.hours(),
+        "man_days": day.man_days(policy.standard_day_hours),
+        "shifts": day.shifts,
+        "open_shift": day.open_shift,
+        "events": day.events,
+        "anomalies": ",".join(sorted(day.anomalies)),
+        "corrected": day.corrected,
     }
 
 
 async def refresh_days(
-    worker_id: int, around: datetime, now: datetime | None = None, *,
-    taps: list[Tap] | None = None, policies: dict[int, SitePolicy] | None = None,
+    worker_id: int,
+    around: datetime,
+    now: datetime | None = None,
+    *,
+    taps: list[Tap] | None = None,
+    policies: dict[int, SitePolicy] | None = None,
 ) -> None:
     """Rewrite the worker's day rows near `around`. Call inside the write transaction.
 
@@ -86,7 +97,8 @@ async def refresh_days(
     days = summarise(worker_id, taps, policies, now)
     await AttendanceDay.raw(
         f"DELETE FROM attendance_day WHERE worker = {{}} AND work_date IN ({placeholders(len(dates))})",  # noqa: S608
-        worker_id, *sorted(dates),
+        worker_id,
+        *sorted(dates),
     )
     rows = [_row(day, policies[day.site]) for day in days.values() if day.work_date in dates]
     await insert_rows(AttendanceDay, rows)

@@ -34,7 +34,10 @@ async def test_a_supervisor_corrects_a_check_out_time(client, db):
     supervisor, site, worker, (_, out) = await worked_day(client)
     assert (await AttendanceDay.select().first())["hours"] == Decimal("9.00")
     await corrections.correct_event(
-        supervisor, out["id"], kind="out", occurred_at=START + timedelta(hours=8),
+        supervisor,
+        out["id"],
+        kind="out",
+        occurred_at=START + timedelta(hours=8),
         reason="忘记打卡，班组长确认 17:00 离场",
     )
     day = await AttendanceDay.select().first()
@@ -62,7 +65,11 @@ async def test_adding_a_forgotten_check_out(client, db):
     worker, _ = await worker_with_phone(client, site, token)
     await tap(client, token, "in", client_time=START.isoformat(), latitude="31.23", longitude="121.47")
     await corrections.add_missing(
-        supervisor, worker.id, site.id, kind="out", occurred_at=START + timedelta(hours=4),
+        supervisor,
+        worker.id,
+        site.id,
+        kind="out",
+        occurred_at=START + timedelta(hours=4),
         reason="忘记下班打卡",
     )
     day = await AttendanceDay.select().first()
