@@ -92,11 +92,15 @@ async def prepare_sqlite(engine: Engine) -> None:
         await engine.run_ddl("PRAGMA journal_mode=WAL")
 
 
-async def insert_rows(table: type[Table], rows: Sequence[Mapping[str, Any]]) -> list[int]:
+async def insert_rows(
+    table: type[Table], rows: Sequence[Mapping[str, Any]], *, replacing: tuple[str, ...] = ()
+) -> list[int]:
     """Insert rows by plain SQL, the table's defaults filling the columns not given; their ids.
 
     For the hottest writes (a check-in makes several): the ORM builds a full object and
-    its query for each row, which costs several times the insert itself.
+    its query for each row, which costs several times the insert itself. With `replacing`
+    (the columns of a unique index), a row that matches a stored one on them overwrites
+    its other columns in place instead.
     """
     if not rows:
         return []
@@ -107,7 +111,7 @@ async def insert_rows(table: type[Table], rows: Sequence[Mapping[str, Any]]) -> 
     values: list[Any] = []
     for row in rows:
         values += [row[name] if name in row else fill() for name, fill in zip(names, fills, strict=True)]
-    inserted = await table.raw(_insert_sql(table, len(rows)), *values)
+    inserted = await table.raw(_insert_sql(table, len(rows), replacing), *values)
     return [row["id"] for row in inserted]
 
 
@@ -127,12 +131,16 @@ def _default_of(column: Any) -> Callable[[], Any]:
 
 
 @functools.lru_cache(maxsize=128)
-def _insert_sql(table: type[Table], count: int) -> str:
-    columns = table._meta.non_default_columns
-    names = ", ".join(f'"{column._meta.db_column_name}"' for column in columns)
+def _insert_sql(table: type[Table], count: int, replacing: tuple[str, ...] = ()) -> str:
+    columns = [f'"{column._meta.db_column_name}"' for column in table._meta.non_default_columns]
     rows = ", ".join(f"({placeholders(len(columns))})" for _ in range(count))
     # Names come from the table definition; values travel as parameters.
-    return f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES {rows} RETURNING "id"'  # noqa: S608
+    sql = f'INSERT INTO "{table._meta.tablename}" ({", ".join(columns)}) VALUES {rows}'  # noqa: S608
+    if replacing:
+        keys = [f'"{name}"' for name in replacing]
+        changed = ", ".join(f"{name} = excluded.{name}" for name in columns if name not in keys)
+        sql += f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {changed}"
+    return sql + ' RETURNING "id"'
 
 
 def placeholders(count: int) -> str:

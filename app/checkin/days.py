@@ -16,6 +16,8 @@ from app.sites.tables import Site
 # shift that touches the days being rewritten.
 MARGIN = timedelta(hours=48)
 NEAR = timedelta(hours=24)
+# The unique index a worker's day row is found by.
+DAY_KEY = ("worker", "work_date", "site")
 # Plain SQL: every tap reads and rewrites these inside the write lock.
 _TAPS_READ = (
     "SELECT id, site, kind, occurred_at, work_date, flags, corrects FROM attendance_event"
@@ -95,13 +97,18 @@ async def refresh_days(
     if policies is None:
         policies = await policies_for(tap.site for tap in taps)
     days = summarise(worker_id, taps, policies, now)
+    rows = [_row(day, policies[day.site]) for day in days.values() if day.work_date in dates]
+    # Days that no longer have any shift go; the others are rewritten in place (a row
+    # updated where it stands touches only the indexes whose columns changed).
+    kept = " OR ".join("(site = {} AND work_date = {})" for _ in rows)
     await AttendanceDay.raw(
-        f"DELETE FROM attendance_day WHERE worker = {{}} AND work_date IN ({placeholders(len(dates))})",  # noqa: S608
+        f"DELETE FROM attendance_day WHERE worker = {{}} AND work_date IN ({placeholders(len(dates))})"  # noqa: S608
+        + (f" AND NOT ({kept})" if rows else ""),
         worker_id,
         *sorted(dates),
+        *[value for row in rows for value in (row["site"], row["work_date"])],
     )
-    rows = [_row(day, policies[day.site]) for day in days.values() if day.work_date in dates]
-    await insert_rows(AttendanceDay, rows)
+    await insert_rows(AttendanceDay, rows, replacing=DAY_KEY)
 
 
 async def refresh_stale_open_days(now: datetime | None = None) -> int:

@@ -9,7 +9,9 @@ import pytest
 
 from app.audit.tables import AuditEntry
 from app.checkin import corrections, ledger
+from app.checkin.days import refresh_days
 from app.checkin.tables import AttendanceDay, AttendanceEvent
+from app.db import insert_rows
 from app.errors import Forbidden, NotFound, ValidationFailed
 from tests import factories
 from tests.checkin.helpers import poster_token, tap, worker_with_phone
@@ -119,3 +121,14 @@ async def test_an_event_is_corrected_once_then_its_correction_is(client, db):
         supervisor, first["id"], kind="out", occurred_at=START + timedelta(hours=7), reason="二"
     )
     assert (await AttendanceDay.select().first())["hours"] == Decimal("7.00")
+
+
+async def test_a_rewrite_removes_a_day_row_the_taps_no_longer_make_and_updates_the_rest(client, db):
+    _, site, worker, (check_in, _) = await worked_day(client)
+    other = await factories.site("二号工地")
+    day = await AttendanceDay.select().first()
+    stale = {**{key: value for key, value in day.items() if key != "id"}, "site": other.id}
+    await insert_rows(AttendanceDay, [stale])  # left by taps at the other site since corrected away
+    await refresh_days(worker.id, check_in["occurred_at"])
+    rows = await AttendanceDay.select()
+    assert [(row["id"], row["site"], row["hours"]) for row in rows] == [(day["id"], site.id, Decimal("9.00"))]
