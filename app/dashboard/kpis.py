@@ -99,7 +99,7 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _sqlite() -> bool:
+def sqlite() -> bool:
     return isinstance(current_engine(), SQLiteEngine)
 
 
@@ -169,7 +169,7 @@ FROM backlog_item b WHERE b.status = 'done' AND ({bounds}) GROUP BY b.site
 
 
 def _seconds(later: str, earlier: str) -> str:
-    if _sqlite():
+    if sqlite():
         return f"ROUND((julianday({later}) - julianday({earlier})) * 86400.0)"
     return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
 

@@ -6,11 +6,13 @@ first and last week's labels and the last value, so it reads on a phone and in p
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from app.dashboard.kpis import Figures, figures
+from app.dashboard import kpis
+from app.dashboard.kpis import Figures
 from app.dashboard.periods import Period
 from app.i18n import N_
 
@@ -83,11 +85,15 @@ async def trends(
     `known` are the period's own figures: when the period is a week, the trend's last.
     """
     weeks = period.trend_weeks(today)
-    # One week after another: run side by side they only contend for the two cores.
-    weekly = [
-        known if known is not None and week == period else await figures(sites, week, full=False)
-        for week in weeks
-    ]
+    wanted = [week for week in weeks if known is None or week != period]
+    if kpis.sqlite():
+        # One week after another: side by side they only contend for the process's GIL.
+        found = [await kpis.figures(sites, week, full=False) for week in wanted]
+    else:
+        # PostgreSQL works each query in a process of its own.
+        found = await asyncio.gather(*(kpis.figures(sites, week, full=False) for week in wanted))
+    by_week = dict(zip(wanted, found, strict=True))
+    weekly = [by_week.get(week, known) for week in weeks]
     return [
         chart(key, label, unit, weeks, [read(week[scope]) for week in weekly])
         for key, label, read, unit in SERIES
