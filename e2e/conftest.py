@@ -398,3 +398,16 @@ def check_screen(page: Page, name: str) -> None:
     if small:
         report += [f"tap targets smaller than {MIN_TARGET}x{MIN_TARGET} px:", *small]
     assert not report, f"{name} ({page.url}):\n" + "\n".join(report)
+
+
+@pytest.fixture
+def findings(server: str, server_data: Path):
+    """Problems noticed along a flow of several phones, reported at its end (e2e/phones.py)."""
+    from phones import Findings  # it builds on this module
+
+    found = Findings(server_data / "server.log")
+    yield found
+    # Captured output: pytest shows it only when the test fails.
+    print("--- server log during this test ---\n" + found.server_log())
+    if found.problems:
+        print("--- browser problems ---\n" + "\n".join(found.problems))

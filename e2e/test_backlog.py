@@ -17,7 +17,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import LOCALES, MIN_TARGET, check_screen, sign_in
+from conftest import LOCALES
+from phones import Findings, first_site_id, signed_in
 from PIL import Image, ImageDraw
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -25,8 +26,6 @@ PIN = "1234"
 STAFF_PASSWORD = "fieldpost"
 MANAGER = "13800000003"
 SUPERVISOR = "13800000004"
-SITE_NAME = "浦东滨江花园二期"  # the demo's first site: its manager, supervisor and workers 1-30
-SITE_CENTRE = {"latitude": 31.2304, "longitude": 121.5051, "accuracy": 15}
 # Demo workers of the first site that no other browser test uses, apart per language.
 REPORTERS = {"zh-CN": "13900000011", "en": "13900000012"}
 VOTERS = {"zh-CN": ("13900000013", "13900000014"), "en": ("13900000015", "13900000016")}
@@ -104,86 +103,7 @@ def photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-# --- what goes wrong on the way ------------------------------------------------------------
-
-# Radios drawn as big tiles are invisible and tiny on purpose: their <label> is what is tapped.
-_TILE_INPUTS = """
-(min) => [...document.querySelectorAll("label input")].filter(input => {
-  const label = input.closest("label").getBoundingClientRect();
-  return getComputedStyle(input).opacity === "0" && label.width >= min && label.height >= min;
-}).map(input => input.outerHTML.slice(0, 80))
-"""
-
-_WIDER_THAN_PHONE = """
-() => document.documentElement.scrollWidth > innerWidth ? document.documentElement.scrollWidth : 0
-"""
-
-
-class Findings:
-    """Script errors of every phone and the screens' problems, reported at the end, so that
-    one screen's problem does not hide whether the flow works to its end."""
-
-    def __init__(self, log: Path) -> None:
-        self.problems: list[str] = []
-        self.log = log
-        self._log_start = log.stat().st_size if log.exists() else 0
-
-    def watch(self, page: Page, who: str) -> None:
-        def console(message) -> None:
-            if message.type == "error":
-                where = message.location.get("url", "")
-                self.problems.append(f"{who}: console error: {message.text} ({where})")
-
-        page.on("pageerror", lambda error: self.problems.append(f"{who}: script error: {error}"))
-        page.on("console", console)
-
-    def screen(self, page: Page, name: str) -> None:
-        """conftest's check_screen (axe, 44 px targets, a screenshot), noted rather than raised."""
-        page.evaluate("() => window.scrollTo(0, 0)")  # a full-page shot of a scrolled page
-        report: list[str] = []
-        try:
-            check_screen(page, name)
-        except AssertionError as problem:
-            tiles = {f"{html}…" for html in page.evaluate(_TILE_INPUTS, MIN_TARGET)}
-            lines = str(problem).split("\nassert ")[0].splitlines()[1:]
-            report += [line for line in lines if not any(line.strip().startswith(t) for t in tiles)]
-            if not any(line.startswith("  ") for line in report):
-                report = []
-        if width := page.evaluate(_WIDER_THAN_PHONE):
-            report.append(f"  the page is wider than the phone: {width} px")
-        if report:
-            self.problems.append(f"{name} ({page.url}):\n" + "\n".join(report))
-
-    def server_log(self) -> str:
-        if not self.log.exists():
-            return ""
-        with self.log.open("rb") as log:
-            log.seek(self._log_start)
-            text = log.read().decode(errors="replace")
-        return "\n".join(text.splitlines()[-80:])
-
-    def assert_none(self) -> None:
-        if self.problems:
-            pytest.fail("\n\n".join(self.problems), pytrace=False)
-
-
-@pytest.fixture
-def findings(server: str, server_data: Path):
-    found = Findings(server_data / "server.log")
-    yield found
-    # Captured output: pytest shows it only when the test fails.
-    print("--- server log during this test ---\n" + found.server_log())
-    if found.problems:
-        print("--- browser problems ---\n" + "\n".join(found.problems))
-
-
 # --- helpers -----------------------------------------------------------------------------
-
-
-def first_site_id(db: Path) -> int:
-    with sqlite3.connect(db) as connection:
-        (site_id,) = connection.execute("SELECT id FROM site WHERE name = ?", (SITE_NAME,)).fetchone()
-    return site_id
 
 
 def names_of(db: Path, phones: list[str]) -> list[str]:
@@ -191,18 +111,6 @@ def names_of(db: Path, phones: list[str]) -> list[str]:
         marks = ",".join("?" * len(phones))
         rows = connection.execute(f"SELECT name FROM app_user WHERE phone IN ({marks})", phones)  # noqa: S608
         return [row[0] for row in rows]
-
-
-def signed_in(
-    phone_context, locale: str, who: str, number: str, secret: str, findings: Findings
-) -> tuple[BrowserContext, Page]:
-    context = phone_context(locale)
-    context.grant_permissions(["geolocation"])
-    context.set_geolocation(SITE_CENTRE)
-    page = context.new_page()
-    findings.watch(page, who)
-    sign_in(page, number, secret)
-    return context, page
 
 
 def poster_path(manager: BrowserContext, site_id: int) -> str:

@@ -16,20 +16,19 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import LOCALES, MIN_TARGET, check_screen, sign_in
+from conftest import LOCALES
+from phones import Findings, first_site_id, signed_in
 from PIL import Image, ImageDraw
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 PIN = "1234"
 STAFF_PASSWORD = "fieldpost"
 SUPERVISOR = "13800000004"
 FOREMAN = "13800000005"
 FOREMAN_NAME = "张班长"  # app/demo.py STAFF_NAMES["foreman"]
-SITE_NAME = "浦东滨江花园二期"  # the demo's first site: the supervisor, the foreman, workers 1-30
 # Demo workers of the first site no other browser test signs in as: one per language,
 # so the two runs' reports stay apart.
 WORKERS = {"zh-CN": "13900000007", "en": "13900000008"}
-SITE_CENTRE = {"latitude": 31.2304, "longitude": 121.5051, "accuracy": 15}
 # Shrinking a photo in a headless browser, then sending it through the relay.
 SLOW = 20_000
 
@@ -90,119 +89,13 @@ def photos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return paths
 
 
-# --- what goes wrong on the way -------------------------------------------------------
-
-# A radio drawn as a big tile (kind, severity) is invisible and 1 px wide on purpose: the
-# tile, its <label>, is what the thumb taps. These lines of check_screen's report are dropped.
-_TILE_INPUTS = """
-(min) => [...document.querySelectorAll("label input")].filter(input => {
-  const label = input.closest("label").getBoundingClientRect();
-  return getComputedStyle(input).opacity === "0" && label.width >= min && label.height >= min;
-}).map(input => input.outerHTML.slice(0, 80))
-"""
-
-# What check_screen does not look at: the bottom tabs (one current tab, labels apart) and
-# a page wider than the phone.
-_LAYOUT = """
-() => {
-  const found = [], tabs = [...document.querySelectorAll(".tabbar a")];
-  const current = tabs.filter(a => a.getAttribute("aria-current") === "page");
-  if (current.length > 1) {
-    found.push(`${current.length} tabs marked current: ${current.map(a => a.innerText.trim()).join(", ")}`);
-  }
-  const labels = tabs.map(a => [a.innerText.trim(), a.querySelector("span").getBoundingClientRect()]);
-  for (let i = 1; i < labels.length; i++) {
-    const gap = labels[i][1].left - labels[i - 1][1].right;
-    if (gap < 2) {
-      const pair = `"${labels[i - 1][0]}" and "${labels[i][0]}"`;
-      found.push(`tab labels ${pair} run together (${gap.toFixed(1)} px apart)`);
-    }
-  }
-  if (document.documentElement.scrollWidth > innerWidth) {
-    found.push(`the page is wider than the phone: ${document.documentElement.scrollWidth} px`);
-  }
-  return found;
-}
-"""
-
-
-class Findings:
-    """Script errors of every phone and the screen checks, reported at the end so that one
-    screen's layout problem does not hide whether the report made it to the end."""
-
-    def __init__(self, log: Path) -> None:
-        self.problems: list[str] = []
-        self.log = log
-
-    def watch(self, page: Page, who: str) -> None:
-        def console(message) -> None:
-            # Requests refused while the phone is cut off are what the offline part is about.
-            if message.type == "error" and "net::ERR_" not in message.text:
-                where = message.location.get("url", "")
-                self.problems.append(f"{who}: console error: {message.text} ({where})")
-
-        page.on("pageerror", lambda error: self.problems.append(f"{who}: script error: {error}"))
-        page.on("console", console)
-
-    def screen(self, page: Page, name: str) -> None:
-        """conftest's check_screen (axe, 44 px targets, a screenshot) and the layout checks
-        above, noted rather than raised."""
-        # From the top: a full-page shot of a scrolled page draws the sticky bar mid-page.
-        page.evaluate("() => window.scrollTo(0, 0)")
-        report: list[str] = []
-        try:
-            check_screen(page, name)
-        except AssertionError as problem:
-            tiles = {f"{html}…" for html in page.evaluate(_TILE_INPUTS, MIN_TARGET)}
-            lines = str(problem).split("\nassert ")[0].splitlines()[1:]
-            lines = [line for line in lines if not any(line.strip().startswith(tile) for tile in tiles)]
-            report += [line for i, line in enumerate(lines)
-                       if line.startswith("  ") or (i + 1 < len(lines) and lines[i + 1].startswith("  "))]
-        report += [f"  {line}" for line in page.evaluate(_LAYOUT)]
-        if report:
-            self.problems.append(f"{name} ({page.url}):\n" + "\n".join(report))
-
-    def server_log(self) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-60:])
-
-    def assert_none(self) -> None:
-        if self.problems:
-            pytest.fail("\n\n".join(self.problems), pytrace=False)
-
-
-@pytest.fixture
-def findings(server: str, server_data: Path):
-    found = Findings(server_data / "server.log")
-    yield found
-    # Captured output: pytest shows it only when the test fails.
-    print("--- server log (tail) ---\n" + found.server_log())
-
-
 # --- helpers ----------------------------------------------------------------------------
-
-
-def first_site_id(db: Path) -> int:
-    with sqlite3.connect(db) as connection:
-        (site_id,) = connection.execute("SELECT id FROM site WHERE name = ?", (SITE_NAME,)).fetchone()
-    return site_id
 
 
 def items_described(db: Path, description: str) -> list[int]:
     with sqlite3.connect(db) as connection:
         rows = connection.execute("SELECT id FROM feedback_item WHERE description = ?", (description,))
         return [row[0] for row in rows]
-
-
-def phone(phone_context, locale: str, who: str, number: str, secret: str,
-          findings: Findings) -> tuple[BrowserContext, Page]:
-    context = phone_context(locale)
-    context.grant_permissions(["geolocation"])
-    context.set_geolocation(SITE_CENTRE)
-    page = context.new_page()
-    findings.watch(page, who)
-    sign_in(page, number, secret)
-    return context, page
 
 
 def not_reloaded(page: Page) -> None:
@@ -227,7 +120,7 @@ def test_a_report_sent_without_signal_is_triaged_live_fixed_and_closed(
     description = f"{text['description']} [{uuid.uuid4().hex[:6]}]"
 
     # 1. The supervisor keeps the site's queue open, listening for new items.
-    _, supervisor = phone(phone_context, locale, "supervisor", SUPERVISOR, STAFF_PASSWORD, findings)
+    _, supervisor = signed_in(phone_context, locale, "supervisor", SUPERVISOR, STAFF_PASSWORD, findings)
     with supervisor.expect_response(re.compile(rf"/sites/{site_id}/queue/stream$")) as stream:
         supervisor.goto(f"/sites/{site_id}/queue")
     assert stream.value.ok, f"the queue's stream answered {stream.value.status}"
@@ -236,7 +129,7 @@ def test_a_report_sent_without_signal_is_triaged_live_fixed_and_closed(
     not_reloaded(supervisor)
 
     # 2. A worker reports a safety problem with a photo while the site has no signal.
-    worker_context, worker = phone(phone_context, locale, "worker", WORKERS[locale], PIN, findings)
+    worker_context, worker = signed_in(phone_context, locale, "worker", WORKERS[locale], PIN, findings)
     worker.goto("/report")
     expect(worker.locator("form[data-photo-upload=together]")).to_be_visible()
     worker.wait_for_load_state("load")  # photos.js is deferred: it must be listening
@@ -294,7 +187,7 @@ def test_a_report_sent_without_signal_is_triaged_live_fixed_and_closed(
 
     # 5. The foreman marks it fixed, with a note and a photo, where there is no signal:
     # it waits on the phone like a report, and is sent when the signal is back.
-    foreman_context, foreman = phone(phone_context, locale, "foreman", FOREMAN, STAFF_PASSWORD, findings)
+    foreman_context, foreman = signed_in(phone_context, locale, "foreman", FOREMAN, STAFF_PASSWORD, findings)
     foreman.goto(f"/feedback/{number}")
     expect(foreman.locator(".description")).to_have_text(description)
     fix_form = foreman.locator("form[data-photo-upload=together]")
