@@ -55,8 +55,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(tempfile.mkdtemp(prefix="fieldpost-bench-"))
 SQLITE_URL = f"sqlite:///{DATA / 'bench.db'}"
 os.environ.update(
-    DATA_DIR=str(DATA), DATABASE_URL=SQLITE_URL, SECRET_KEY="bench",
-    RUN_JOBS_IN_PROCESS="false", LOG_LEVEL="WARNING", ARGON2_TIME_COST="1", ARGON2_MEMORY_KIB="8192",
+    DATA_DIR=str(DATA),
+    DATABASE_URL=SQLITE_URL,
+    SECRET_KEY="bench",
+    RUN_JOBS_IN_PROCESS="false",
+    LOG_LEVEL="WARNING",
+    ARGON2_TIME_COST="1",
+    ARGON2_MEMORY_KIB="8192",
 )
 os.environ.pop("REDIS_URL", None)
 # Run as a script, bench/ comes first on sys.path, where bench/queue.py would stand in for the
@@ -81,8 +86,18 @@ SCRATCH_DB = "fieldpost_bench"
 SITE = (31.23, 121.47)
 TARGETS = {"checkin_bare_ratio": 0.5, "p99_ms": 100, "summary_s": 1.0}
 DAY_COLUMNS = (
-    "worker", "site", "work_date", "first_in", "last_out", "hours", "man_days", "shifts", "open_shift",
-    "events", "anomalies", "corrected",
+    "worker",
+    "site",
+    "work_date",
+    "first_in",
+    "last_out",
+    "hours",
+    "man_days",
+    "shifts",
+    "open_shift",
+    "events",
+    "anomalies",
+    "corrected",
 )
 INSERT_DAY = "INSERT INTO attendance_day ({}) VALUES ({})".format(  # noqa: S608 (constant names)
     ", ".join(DAY_COLUMNS), ", ".join("?" for _ in DAY_COLUMNS)
@@ -123,8 +138,9 @@ async def recreate_scratch(url: str, *, drop_only: bool = False) -> None:
 
 
 def migrate(env: dict[str, str]) -> None:
-    done = subprocess.run([sys.executable, "-m", "app", "migrate"], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     if done.returncode:
         sys.exit(f"migrate failed:\n{done.stdout}\n{done.stderr}")
 
@@ -152,18 +168,24 @@ async def fill(engine, month: date) -> dict:
     worker_ids: list[int] = []
     for start in range(0, WORKERS, BATCH):
         numbers = range(start, min(WORKERS, start + BATCH))
-        accounts = await User.insert(*[
-            User(name=f"工人{n:04d}", phone=f"137{n:08d}", role=Role.worker.value, secret_hash=pin_hash)
-            for n in numbers
-        ]).returning(User.id)
-        workers = await Worker.insert(*[
-            Worker(account=account["id"], crew=crews[n % CREWS]["id"], registered_on=date(2026, 1, 5))
-            for n, account in zip(numbers, accounts, strict=True)
-        ]).returning(Worker.id)
+        accounts = await User.insert(
+            *[
+                User(name=f"工人{n:04d}", phone=f"137{n:08d}", role=Role.worker.value, secret_hash=pin_hash)
+                for n in numbers
+            ]
+        ).returning(User.id)
+        workers = await Worker.insert(
+            *[
+                Worker(account=account["id"], crew=crews[n % CREWS]["id"], registered_on=date(2026, 1, 5))
+                for n, account in zip(numbers, accounts, strict=True)
+            ]
+        ).returning(Worker.id)
         worker_ids += [row["id"] for row in workers]
     async with write_transaction():
-        phones = [(await devices._bind(worker, "bench phone", DeviceStatus.active, None))[1]
-                  for worker in worker_ids]
+        phones = [
+            (await devices._bind(worker, "bench phone", DeviceStatus.active, None))[1]
+            for worker in worker_ids
+        ]
     await bulk_days(engine, worker_ids, site.id, month)
     await BenchRow.create_table(if_not_exists=True)
     return {"poster_token": token_of(poster["code"]), "site": SITE, "phones": phones}
@@ -178,11 +200,39 @@ def day_rows(worker_ids: list[int], site_id: int, month: date) -> list[tuple]:
         left = datetime.combine(work_date, clock(17, 30), zone)
         for index, worker in enumerate(worker_ids):
             if (index + day) % 29:
-                rows.append((worker, site_id, work_date, came, left, Decimal("10.50"), Decimal("1.0"),
-                             1, False, 2, "", False))
+                rows.append(
+                    (
+                        worker,
+                        site_id,
+                        work_date,
+                        came,
+                        left,
+                        Decimal("10.50"),
+                        Decimal("1.0"),
+                        1,
+                        False,
+                        2,
+                        "",
+                        False,
+                    )
+                )
             else:
-                rows.append((worker, site_id, work_date, came, None, Decimal("0"), Decimal("0"),
-                             0, False, 1, "no_checkout", False))
+                rows.append(
+                    (
+                        worker,
+                        site_id,
+                        work_date,
+                        came,
+                        None,
+                        Decimal("0"),
+                        Decimal("0"),
+                        0,
+                        False,
+                        1,
+                        "no_checkout",
+                        False,
+                    )
+                )
     return rows
 
 
@@ -234,10 +284,26 @@ def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     """The options of `python -m app serve` (app/__main__.py), with the bench's factory."""
     with log.open("w") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bench.checkin_app:create_bench_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--proxy-headers",
-             "--log-level", env["LOG_LEVEL"].lower(), "--timeout-graceful-shutdown", "5"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench.checkin_app:create_bench_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--proxy-headers",
+                "--log-level",
+                env["LOG_LEVEL"].lower(),
+                "--timeout-graceful-shutdown",
+                "5",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -274,10 +340,17 @@ def logged_errors(log: Path) -> Counter[str]:
 
 def generate_load(port: int, server_pid: int, data: dict) -> dict:
     spec_path = DATA / "load-spec.json"
-    spec_path.write_text(json.dumps({**data, "port": port, "server_pid": server_pid, "phases": PHASES,
-                                      "prime_clients": CLIENTS}))
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "checkin_load.py"), str(spec_path)],
-                          cwd=ROOT, capture_output=True, text=True)
+    spec_path.write_text(
+        json.dumps(
+            {**data, "port": port, "server_pid": server_pid, "phases": PHASES, "prime_clients": CLIENTS}
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "checkin_load.py"), str(spec_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode:
         sys.exit(f"the load generator failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -332,16 +405,23 @@ async def run_target(label: str, url: str) -> dict:
     taps = [phases[name] for name in ("warmup_checkin", "checkin", "open_half", "open")]
     bares = [phases["warmup_bare"], phases["bare"]]
     primed = load["primed"]
-    print(f"== {label}: {primed['phones']} phones opened the page first in {primed['seconds']} s"
-          f" ({primed['failed']} failed)")
+    print(
+        f"== {label}: {primed['phones']} phones opened the page first in {primed['seconds']} s"
+        f" ({primed['failed']} failed)"
+    )
     report(label, phases, filled_s, summary_s)
-    print("server log: " + ("; ".join(f"{count} x {what}" for what, count in errors.most_common(4))
-                            if errors else "no errors"))
+    print(
+        "server log: "
+        + ("; ".join(f"{count} x {what}" for what, count in errors.most_common(4)) if errors else "no errors")
+    )
     check_writes("ledger events", events, taps, load["taps_sent"])
-    print(f"taps answered with an earlier event (double-tap rule): {replays}"
-          + ("" if not replays else " -- phones were reused too soon; the rates include replays"))
-    check_writes("bare rows", bench_rows, bares, sum(phase["ok"] + sum(phase["errors"].values())
-                                                     for phase in bares))
+    print(
+        f"taps answered with an earlier event (double-tap rule): {replays}"
+        + ("" if not replays else " -- phones were reused too soon; the rates include replays")
+    )
+    check_writes(
+        "bare rows", bench_rows, bares, sum(phase["ok"] + sum(phase["errors"].values()) for phase in bares)
+    )
     checkin, bare, rush = phases["checkin"], phases["bare"], phases["open"]
     return {
         "checkin_rps": checkin["rps"],
@@ -366,9 +446,11 @@ def busiest(phase: dict) -> str:
 
 def cpu_line(phase: dict) -> str:
     each = phase.get("server_cpu_ms_each")
-    return (f"CPU: server {phase['server_cpu']:.2f} core ({each} ms per success), "
-            f"load generator {phase['client_cpu']:.2f}, "
-            f"machine {phase['machine_busy']:.0%} of {phase['cores']} cores -> {busiest(phase)}")
+    return (
+        f"CPU: server {phase['server_cpu']:.2f} core ({each} ms per success), "
+        f"load generator {phase['client_cpu']:.2f}, "
+        f"machine {phase['machine_busy']:.0%} of {phase['cores']} cores -> {busiest(phase)}"
+    )
 
 
 def check_writes(what: str, stored: int, phases: list[dict], sent: int) -> None:
@@ -391,24 +473,36 @@ def report(label: str, phases: dict, filled_s: float, summary_s: float) -> None:
     ratio = checkin["rps"] / bare["rps"] if bare["rps"] else float("nan")
     print(f"== {label}: {WORKERS} workers with phones on one site, data filled in {filled_s:.1f} s")
     print(f"saturation, {CLIENTS} clients, {SATURATION_S} s each:")
-    print(f"  check-in (POST /c/{{token}}):   {checkin['rps']:7.1f}/s  p50 {checkin['p50_ms']} ms"
-          f"  p99 {checkin['p99_ms']} ms  errors {checkin['errors'] or 'none'}")
+    print(
+        f"  check-in (POST /c/{{token}}):   {checkin['rps']:7.1f}/s  p50 {checkin['p50_ms']} ms"
+        f"  p99 {checkin['p99_ms']} ms  errors {checkin['errors'] or 'none'}"
+    )
     print(f"    {cpu_line(checkin)}")
-    print(f"  bare insert (POST /bench/bare): {bare['rps']:7.1f}/s  p50 {bare['p50_ms']} ms"
-          f"  p99 {bare['p99_ms']} ms  errors {bare['errors'] or 'none'}")
+    print(
+        f"  bare insert (POST /bench/bare): {bare['rps']:7.1f}/s  p50 {bare['p50_ms']} ms"
+        f"  p99 {bare['p99_ms']} ms  errors {bare['errors'] or 'none'}"
+    )
     print(f"    {cpu_line(bare)}")
     print(f"  ratio check-in / bare: {ratio:.2f} (target >= {TARGETS['checkin_bare_ratio']})")
     half = phases["open_half"]
-    print(f"open loop at half the saturation rate, {half['offered_rps']}/s for {HALF_S} s:"
-          f" p50 {half['p50_ms']} ms, p99 {half['p99_ms']} ms, errors {half['errors'] or 'none'}")
+    print(
+        f"open loop at half the saturation rate, {half['offered_rps']}/s for {HALF_S} s:"
+        f" p50 {half['p50_ms']} ms, p99 {half['p99_ms']} ms, errors {half['errors'] or 'none'}"
+    )
     print(f"    {cpu_line(half)}")
-    print(f"open loop, {OPEN_RATE} check-ins/s offered for {OPEN_S} s: {rush['rps']:.1f}/s answered,"
-          f" p50 {rush['p50_ms']} ms, p99 {rush['p99_ms']} ms (target <= {TARGETS['p99_ms']} ms),"
-          f" max {rush['max_ms']} ms, errors {rush['errors'] or 'none'}")
-    print(f"    up to {rush['max_in_flight']} in flight; schedule lag p99 {rush['schedule_lag_p99_ms']} ms;"
-          f" {cpu_line(rush)}")
-    print(f"month summary, {WORKERS} workers x {DAYS} days: {summary_s:.3f} s"
-          f" (median of {SUMMARY_RUNS}; target <= {TARGETS['summary_s']} s)")
+    print(
+        f"open loop, {OPEN_RATE} check-ins/s offered for {OPEN_S} s: {rush['rps']:.1f}/s answered,"
+        f" p50 {rush['p50_ms']} ms, p99 {rush['p99_ms']} ms (target <= {TARGETS['p99_ms']} ms),"
+        f" max {rush['max_ms']} ms, errors {rush['errors'] or 'none'}"
+    )
+    print(
+        f"    up to {rush['max_in_flight']} in flight; schedule lag p99 {rush['schedule_lag_p99_ms']} ms;"
+        f" {cpu_line(rush)}"
+    )
+    print(
+        f"month summary, {WORKERS} workers x {DAYS} days: {summary_s:.3f} s"
+        f" (median of {SUMMARY_RUNS}; target <= {TARGETS['summary_s']} s)"
+    )
 
 
 async def main() -> dict:

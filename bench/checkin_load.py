@@ -83,8 +83,11 @@ class Http:
     async def request(self, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> Answer:
         reader, writer = await self._connection()
         try:
-            lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}",
-                     f"Content-Length: {len(body)}"]
+            lines = [
+                f"{method} {path} HTTP/1.1",
+                f"Host: {self.host}:{self.port}",
+                f"Content-Length: {len(body)}",
+            ]
             lines += [f"{name}: {value}" for name, value in headers.items()]
             writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
             answer, keep = await _read_answer(reader)
@@ -158,10 +161,17 @@ class Bench:
 
     async def csrf(self, phone: Phone) -> str | None:
         """What the page (or the outbox, before a send) fetches: the phone's CSRF token."""
-        fresh = await self.http.request("GET", "/csrf", {
-            "Cookie": phone.cookie_header(), "User-Agent": USER_AGENT, "Accept": "*/*",
-            "Accept-Encoding": "gzip, deflate, br", "Cache-Control": "no-cache",
-        })
+        fresh = await self.http.request(
+            "GET",
+            "/csrf",
+            {
+                "Cookie": phone.cookie_header(),
+                "User-Agent": USER_AGENT,
+                "Accept": "*/*",
+                "Accept-Encoding": "gzip, deflate, br",
+                "Cache-Control": "no-cache",
+            },
+        )
         if fresh.status != 200:
             return None
         phone.cookies.update(fresh.cookies())
@@ -193,20 +203,34 @@ class Bench:
             return "csrf failed"
         asked = time.perf_counter()
         key = str(uuid.uuid4())
-        body = urlencode({
-            "action": action, "idempotency_key": key, "_csrf_token": csrf,
-            "latitude": f"{self.latitude + random.uniform(-5e-4, 5e-4):.6f}",
-            "longitude": f"{self.longitude + random.uniform(-5e-4, 5e-4):.6f}",
-            "accuracy": "12",
-            "client_time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        }).encode()
+        body = urlencode(
+            {
+                "action": action,
+                "idempotency_key": key,
+                "_csrf_token": csrf,
+                "latitude": f"{self.latitude + random.uniform(-5e-4, 5e-4):.6f}",
+                "longitude": f"{self.longitude + random.uniform(-5e-4, 5e-4):.6f}",
+                "accuracy": "12",
+                "client_time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            }
+        ).encode()
         # The headers static/js/outbox.js sends, and what a phone's browser adds.
-        answer = await self.http.request("POST", f"/c/{self.token}", {
-            "Cookie": phone.cookie_header(), "User-Agent": USER_AGENT,
-            "Content-Type": "application/x-www-form-urlencoded", "X-Idempotency-Key": key,
-            "X-CSRFToken": csrf, "HX-Request": "true", "HX-Target": "checkin-panel",
-            "Accept-Encoding": "gzip, deflate, br", "Accept-Language": "zh-CN,zh;q=0.9",
-        }, body)
+        answer = await self.http.request(
+            "POST",
+            f"/c/{self.token}",
+            {
+                "Cookie": phone.cookie_header(),
+                "User-Agent": USER_AGENT,
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Idempotency-Key": key,
+                "X-CSRFToken": csrf,
+                "HX-Request": "true",
+                "HX-Target": "checkin-panel",
+                "Accept-Encoding": "gzip, deflate, br",
+                "Accept-Language": "zh-CN,zh;q=0.9",
+            },
+            body,
+        )
         done = time.perf_counter()
         phone.cookies.update(answer.cookies())
         timings["csrf_ms"].append((asked - started) * 1000)
@@ -310,18 +334,29 @@ async def run_phase(bench: Bench, phase: dict, server_pid: int, earlier: dict) -
             task.add_done_callback(tasks.discard)
             in_flight = max(in_flight, len(tasks))
         await asyncio.gather(*tasks)
-        extra = {"offered_rps": rate, "schedule_lag_p99_ms": round(percentile(lags, 0.99), 1),
-                 "schedule_lag_max_ms": round(max(lags), 1), "max_in_flight": in_flight}
+        extra = {
+            "offered_rps": rate,
+            "schedule_lag_p99_ms": round(percentile(lags, 0.99), 1),
+            "schedule_lag_max_ms": round(max(lags), 1),
+            "max_in_flight": in_flight,
+        }
     elapsed = loop.time() - started
     cpu = meter.read()
     ok = outcomes.pop("ok", 0)
     result = {
-        "kind": phase["kind"], "mode": phase["mode"], "seconds": round(elapsed, 2),
-        "ok": ok, "errors": dict(outcomes), "rps": round(ok / elapsed, 1),
-        "p50_ms": round(percentile(latencies, 0.5), 1), "p90_ms": round(percentile(latencies, 0.9), 1),
+        "kind": phase["kind"],
+        "mode": phase["mode"],
+        "seconds": round(elapsed, 2),
+        "ok": ok,
+        "errors": dict(outcomes),
+        "rps": round(ok / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 0.5), 1),
+        "p90_ms": round(percentile(latencies, 0.9), 1),
         "p99_ms": round(percentile(latencies, 0.99), 1),
         "max_ms": round(max(latencies), 1) if latencies else None,
-        "connections_opened": bench.http.opened, **extra, **cpu,
+        "connections_opened": bench.http.opened,
+        **extra,
+        **cpu,
     }
     if ok:
         result["server_cpu_ms_each"] = round(cpu["server_cpu"] * elapsed / ok * 1000, 2)
