@@ -15,9 +15,8 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
-from app.sqlite import PooledSQLiteEngine, quick_reads
-
-__all__ = ["quick_reads"]  # reads by a unique key, on every request (see app/sqlite.py)
+from app.sqlite import PooledSQLiteEngine
+from app.sqlite import quick_reads as quick_reads  # reads by a unique key, on every request
 
 # sqlite3's timeout is SQLite's busy timeout: writers wait this long for the lock.
 SQLITE_BUSY_TIMEOUT_S = 10
