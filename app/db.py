@@ -91,6 +91,9 @@ async def prepare_sqlite(engine: Engine) -> None:
         await engine.run_ddl("PRAGMA journal_mode=WAL")
 
 
+MAX_PARAMETERS = 32_767
+
+
 async def insert_rows(
     table: type[Table], rows: Sequence[Mapping[str, Any]], *, replacing: tuple[str, ...] = ()
 ) -> list[int]:
@@ -107,11 +110,17 @@ async def insert_rows(
     unknown = set().union(*rows) - set(names)
     if unknown:
         raise ValueError(f"{table._meta.tablename} has no columns {sorted(unknown)}")
-    values: list[Any] = []
-    for row in rows:
-        values += [row[name] if name in row else fill() for name, fill in zip(names, fills, strict=True)]
-    inserted = await table.raw(_insert_sql(table, len(rows), replacing), *values)
-    return [row["id"] for row in inserted]
+    ids: list[int] = []
+    # PostgreSQL takes at most 32,767 parameters a statement (SQLite as built here, more).
+    per_statement = max(1, MAX_PARAMETERS // len(names))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        values: list[Any] = []
+        for row in chunk:
+            values += [row[name] if name in row else fill() for name, fill in zip(names, fills, strict=True)]
+        inserted = await table.raw(_insert_sql(table, len(chunk), replacing), *values)
+        ids += [row["id"] for row in inserted]
+    return ids
 
 
 @functools.cache
