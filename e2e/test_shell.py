@@ -40,7 +40,7 @@ TEXT = {
         "lang": "zh-CN", "other": "en", "switch_to": "English",
         "sign_in": "登录", "home": "待办", "me": "我的", "projects": "项目",
         "workers": "工人", "staff": "人员", "attendance": "考勤", "photos": "照片",
-        "report": "报告",
+        "report": "报告", "dashboard": "看板",
         "wrong": "手机号或密码错误。",
         "forbidden": "无权操作", "forbidden_hint": "您的角色无权进行此操作，请联系项目经理。",
         "offline": "没有网络", "change_password": "修改登录密码", "change_pin": "修改密码",
@@ -50,7 +50,7 @@ TEXT = {
         "lang": "en", "other": "zh-CN", "switch_to": "中文",
         "sign_in": "Sign in", "home": "To-do", "me": "Me", "projects": "Projects",
         "workers": "Workers", "staff": "Staff", "attendance": "Attendance", "photos": "Photos",
-        "report": "Report",
+        "report": "Report", "dashboard": "Dashboard",
         "wrong": "The phone number or the password/PIN is wrong.",
         "forbidden": "Not allowed",
         "forbidden_hint": "Your role does not allow this. Ask your project manager.",
@@ -104,7 +104,10 @@ def test_each_role_signs_in_to_their_home(page: Page, locale: str, role: str) ->
     text = TEXT[locale]
     expected_tabs = [text["home"]]
     if role != "worker":
-        expected_tabs += [text["projects"], text["workers"]]
+        expected_tabs.append(text["projects"])
+        if role in ("manager", "executive"):
+            expected_tabs.append(text["dashboard"])
+        expected_tabs.append(text["workers"])
     else:
         expected_tabs.append(text["attendance"])
     if role == "admin":

@@ -29,7 +29,8 @@ TABS = (
         "dashboard",
         N_("Dashboard"),
         "chart",
-        frozenset({Role.manager.value, Role.executive.value, Role.admin.value}),
+        # Admins run the system; the leaders are the dashboard's readers (admins may open it).
+        frozenset({Role.manager.value, Role.executive.value}),
     ),
     Tab("worker_list", N_("Workers"), "people", frozenset(role.value for role in STAFF)),
     Tab("staff_list", N_("Staff"), "key", frozenset({Role.admin.value})),
