@@ -58,7 +58,8 @@ async def current_shift(worker_id: int, now: datetime | None = None):
     return open_shift(taps, await policies_for(tap.site for tap in taps), now)
 
 
-def _row(day: Day, policy: SitePolicy) -> dict:
+def day_row(day: Day, policy: SitePolicy) -> dict:
+    """A day summary as its attendance_day row (the taps' writer and bulk history share it)."""
     return {
         "worker": day.worker,
         "site": day.site,
@@ -97,7 +98,7 @@ async def refresh_days(
     if policies is None:
         policies = await policies_for(tap.site for tap in taps)
     days = summarise(worker_id, taps, policies, now)
-    rows = [_row(day, policies[day.site]) for day in days.values() if day.work_date in dates]
+    rows = [day_row(day, policies[day.site]) for day in days.values() if day.work_date in dates]
     # Days that no longer have any shift go; the others are rewritten in place (a row
     # updated where it stands touches only the indexes whose columns changed).
     kept = " OR ".join("(site = {} AND work_date = {})" for _ in rows)

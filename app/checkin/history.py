@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.checkin.days import _row, policies_for
+from app.checkin.days import day_row, policies_for
 from app.checkin.ledger import BATCH, chain_head, link_hash
 from app.checkin.shifts import Tap, summarise
 from app.checkin.tables import AttendanceDay, AttendanceEvent, LedgerDayHead
@@ -66,7 +66,7 @@ async def summarise_days(rows: Sequence[dict], now: datetime | None = None) -> N
     for worker, worker_taps in taps.items():
         worker_taps.sort(key=lambda tap: (tap.occurred_at, tap.id))
         days += [
-            _row(day, policies[day.site]) for day in summarise(worker, worker_taps, policies, now).values()
+            day_row(day, policies[day.site]) for day in summarise(worker, worker_taps, policies, now).values()
         ]
     for start in range(0, len(days), BATCH):
         await insert_rows(AttendanceDay, days[start : start + BATCH])
