@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar
-from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.logging.config import LoggingConfig
 from litestar.plugins.flash import FlashConfig, FlashPlugin
@@ -54,6 +53,7 @@ from app.sqlite import PooledSQLiteEngine
 from app.todo import EMPTY_HINTS
 from app.web.access import PrincipalMiddleware, signed_in_unless_public
 from app.web.assets import service_worker, static_router, static_url
+from app.web.compression import compression_config
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.navigation import current_tab, tabs_for
 from app.web.security import add_security_headers
@@ -185,7 +185,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_samesite="lax",
             header_name="x-csrftoken",
         ),
-        compression_config=CompressionConfig(backend="brotli", brotli_gzip_fallback=True, minimum_size=500),
+        compression_config=compression_config(),
         stores=stores(settings),
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[add_security_headers],

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from io import BytesIO
+
+import brotli
 import httpx
 
 from app.web.assets import PRECACHED, static_url
+from app.web.compression import SMALL_ANSWER, SizedBrotli, compression_config
 from app.web.security import CONTENT_SECURITY_POLICY
 from tests import factories
 from tests.conftest import fetch_csrf
@@ -94,3 +98,16 @@ async def test_unknown_pages_answer_404_in_the_users_language(client):
     assert page.status_code == 404 and "Not found" in page.text
     page = await client.get("/nowhere", headers={"accept-language": "zh-CN"})
     assert "找不到" in page.text
+
+
+def test_brotli_answers_of_any_size_decode_to_what_was_sent():
+    for chunks in ([b"<p>checked in</p>" * 40], [b"x" * SMALL_ANSWER, b"<li>more</li>" * 500, b"end"]):
+        buffer = BytesIO()
+        facade = SizedBrotli(buffer, "br", compression_config())
+        for chunk in chunks:
+            facade.write(chunk)
+        facade.close()
+        assert brotli.decompress(buffer.getvalue()) == b"".join(chunks)
+    untouched = BytesIO()
+    SizedBrotli(untouched, "br", compression_config()).close()  # too small: never compressed
+    assert untouched.getvalue() == b""

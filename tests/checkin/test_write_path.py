@@ -12,7 +12,7 @@ from piccolo.querystring import QueryString
 from app.checkin.tables import AttendanceEvent
 from app.db import quick_reads, write_transaction
 from app.sites.tables import Site
-from app.sqlite import PooledSQLiteEngine, _compiled
+from app.sqlite import MMAP_BYTES, PooledSQLiteEngine, _compiled
 from tests import factories
 
 
@@ -79,3 +79,23 @@ async def test_a_write_rolled_back_leaves_the_connection_ready_for_the_next(db):
         rows = await Site.raw("SELECT name FROM site WHERE id = {}", site.id)
     assert rows == [{"name": "算数"}]
     assert await AttendanceEvent.count() == 0
+
+
+async def test_writes_keep_to_one_connection_whose_pages_stay_mapped(db):
+    sqlite_only(db)
+    site = await factories.site()
+    used = []
+    for name in ("一", "二"):
+        async with write_transaction() as transaction:
+            used.append(transaction.connection)
+            await Site.update({Site.name: name}).where(Site.id == site.id)
+    assert used[0] is used[1]
+    reader = await db.get_connection()  # reads take another: the writer's cache is its own
+    assert reader is not used[0]
+    assert reader.execute_here("PRAGMA mmap_size") == [{"mmap_size": MMAP_BYTES}]
+    await reader.close()
+    async with write_transaction():
+        # A second writer while the first is busy (another task joining no lock) gets its own.
+        other = await db.get_writer()
+        assert other is not used[0]
+        await other.close()
