@@ -83,11 +83,13 @@ async def refresh_days(
     *,
     taps: list[Tap] | None = None,
     policies: dict[int, SitePolicy] | None = None,
+    appended: bool = False,
 ) -> None:
     """Rewrite the worker's day rows near `around`. Call inside the write transaction.
 
     A caller that already holds the worker's taps within MARGIN of `around` (and their
-    sites' policies) passes them to save the reads.
+    sites' policies) passes them to save the reads. `appended`: the only change is a new
+    tap, which adds to a day but never empties one, so no row needs removing.
     """
     now = now or datetime.now(UTC)
     if taps is None:
@@ -99,8 +101,15 @@ async def refresh_days(
         policies = await policies_for(tap.site for tap in taps)
     days = summarise(worker_id, taps, policies, now)
     rows = [day_row(day, policies[day.site]) for day in days.values() if day.work_date in dates]
-    # Days that no longer have any shift go; the others are rewritten in place (a row
-    # updated where it stands touches only the indexes whose columns changed).
+    if not appended:
+        await _remove_emptied(worker_id, dates, rows)
+    # Rewritten in place: a row updated where it stands touches only the indexes whose
+    # columns changed.
+    await insert_rows(AttendanceDay, rows, replacing=DAY_KEY)
+
+
+async def _remove_emptied(worker_id: int, dates: set[date], rows: list[dict]) -> None:
+    """Days that no longer have any tap (a correction voided them) go."""
     kept = " OR ".join("(site = {} AND work_date = {})" for _ in rows)
     await AttendanceDay.raw(
         f"DELETE FROM attendance_day WHERE worker = {{}} AND work_date IN ({placeholders(len(dates))})"  # noqa: S608
@@ -109,7 +118,6 @@ async def refresh_days(
         *sorted(dates),
         *[value for row in rows for value in (row["site"], row["work_date"])],
     )
-    await insert_rows(AttendanceDay, rows, replacing=DAY_KEY)
 
 
 async def refresh_stale_open_days(now: datetime | None = None) -> int:

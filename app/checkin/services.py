@@ -179,7 +179,7 @@ async def _append_tap(
     )
     new = Tap(row["id"], site["id"], tap.action, occurred_at, work_date, frozenset(flags))
     taps = sorted([*taps, new], key=lambda t: (t.occurred_at, t.id))
-    await refresh_days(worker_id, occurred_at, now, taps=taps, policies=policies)
+    await refresh_days(worker_id, occurred_at, now, taps=taps, policies=policies, appended=True)
     await devices.touch(device["id"], poster["id"], now)
     event = {**row, "site_name": site["name"], "timezone": site["timezone"]}
     answer.event = event
@@ -201,8 +201,11 @@ async def record_tap(
     now = now or datetime.now(UTC)
     payload = tap.payload(device["worker"], poster["id"])
     answer = Recorded(done=None)  # type: ignore[arg-type]
+    # A repeat is rare (a lost answer) and its work is all in the transaction: it is
+    # found by the key's unique index and undone, so first sends skip the lookup.
     answer.done = await once(
-        SCOPE, tap.idempotency_key, payload, lambda: _append_tap(device, poster, tap, now, answer)
+        SCOPE, tap.idempotency_key, payload, lambda: _append_tap(device, poster, tap, now, answer),
+        look_first=False,
     )
     if answer.done.replayed or answer.event is None:
         # A repeat (or a double tap): tell the phone what is stored now.

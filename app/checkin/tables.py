@@ -62,7 +62,8 @@ class AttendanceEvent(Table):
 
     site = ForeignKey(Site, on_delete=OnDelete.restrict)
     seq = Integer()
-    worker = ForeignKey(Worker, index=True, on_delete=OnDelete.restrict)
+    # Found by worker through attendance_event_worker_time (worker, occurred_at).
+    worker = ForeignKey(Worker, on_delete=OnDelete.restrict)
     kind = Varchar(length=8)  # in, out, void
     method = Varchar(length=12)  # poster, kiosk, roll_call, crew_list, correction
     server_time = Timestamptz(default=TimestamptzNow())
@@ -87,7 +88,8 @@ class AttendanceDay(Table):
     """A worker's day at one site, recomputed from the ledger on every event."""
 
     worker = ForeignKey(Worker, on_delete=OnDelete.cascade)
-    site = ForeignKey(Site, index=True, on_delete=OnDelete.cascade)
+    # Found by site through attendance_day_kpi (site, work_date, ...).
+    site = ForeignKey(Site, on_delete=OnDelete.cascade)
     work_date = Date(index=True)
     first_in = Timestamptz(null=True, default=None)
     last_out = Timestamptz(null=True, default=None)

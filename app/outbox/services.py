@@ -71,17 +71,21 @@ async def once(
     key: str,
     payload: Mapping[str, object],
     action: Callable[[], Awaitable[tuple[str, int]]],
+    *,
+    look_first: bool = True,
 ) -> Done:
     """Run `action` (inside the write transaction) unless this key was seen before.
 
     `action` returns (result type, result id). Two requests racing with one key: the
     unique index lets one commit; the other rolls back and reads the winner's result.
+    Without `look_first` a repeat is found only that way, sparing every first send a
+    read: for actions whose work is all inside the transaction and cheap to undo.
     """
     key = check_key(key)
     digest = payload_hash(payload)
     try:
         async with write_transaction():
-            if done := await _existing(scope, key, digest):
+            if look_first and (done := await _existing(scope, key, digest)):
                 return done
             result_type, result_id = await action()
             await insert_rows(IdempotencyRecord, [{

@@ -8,18 +8,20 @@
   document.addEventListener("outbox:queued", function (event) {
     var form = event.target.closest ? event.target.closest(".tap-form") : null;
     if (!form) return;
+    // The words live on the panel, which the server's answers fill but never replace.
+    var words = form.closest("[data-saved-in]");
     var action = form.querySelector("input[name=action]");
     var done = action.value;
     var now = new Date();
     var state = document.querySelector("[data-checkin-state]");
     if (state) {
-      state.textContent = form.getAttribute("data-saved-" + done)
+      state.textContent = words.getAttribute("data-saved-" + done)
         .replace("{time}", pad(now.getHours()) + ":" + pad(now.getMinutes()));
     }
     var next = done === "in" ? "out" : "in";
     action.value = next;
     var button = form.querySelector("button[type=submit]");
-    button.textContent = form.getAttribute("data-label-" + next);
+    button.textContent = words.getAttribute("data-label-" + next);
     button.className = "tap-button tap-" + next;
   });
 })();
