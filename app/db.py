@@ -13,6 +13,7 @@ from piccolo.columns.defaults.base import Default
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from app.sqlite import PooledSQLiteEngine
@@ -91,6 +92,16 @@ async def prepare_sqlite(engine: Engine) -> None:
         await engine.run_ddl("PRAGMA journal_mode=WAL")
 
 
+async def fetch(sql: str, *values: Any) -> list[dict[str, Any]]:
+    """Plain SQL with `{}` for each value, as `Table.raw` takes it, without building a
+    Piccolo query around it: for the statements every check-in runs."""
+    engine = current_engine()
+    if isinstance(engine, PooledSQLiteEngine):
+        return await engine.run_plain(sql, values)
+    rows = await engine.run_querystring(QueryString(sql, *values))
+    return engine.transform_response_to_dicts(rows) if rows else []
+
+
 MAX_PARAMETERS = 32_767
 
 
@@ -118,7 +129,7 @@ async def insert_rows(
         values: list[Any] = []
         for row in chunk:
             values += [row[name] if name in row else fill() for name, fill in zip(names, fills, strict=True)]
-        inserted = await table.raw(_insert_sql(table, len(chunk), replacing), *values)
+        inserted = await fetch(_insert_sql(table, len(chunk), replacing), *values)
         ids += [row["id"] for row in inserted]
     return ids
 

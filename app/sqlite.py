@@ -39,9 +39,10 @@ from piccolo.querystring import QueryString
 
 # Idle connections kept open; more are opened while busy and closed after.
 POOL_SIZE = 32
-# A connection whose database another connection has written to starts its next read
-# with an empty page cache and reads every page it needs again; mapped into memory, a
-# page costs a pointer instead of a read() and a copy. (Address space, not memory.)
+# The writer reads its pages through a memory map: a page not in its cache costs a
+# pointer instead of a read() and a copy. (Address space, not memory.) Not the other
+# connections: after another connection's write SQLite drops a connection's whole map
+# along with its page cache, and mapping again costs more than reading the few pages.
 MMAP_BYTES = 1 << 30
 _HOLDS_WRITE_LOCK = (TransactionType.immediate, TransactionType.exclusive)
 _quick = ContextVar("quick_reads", default=False)
@@ -72,7 +73,7 @@ class PooledConnection:
         self._engine = engine
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         self._connection: sqlite3.Connection | None = None
-        self.writes = False
+        self._writes = False
 
     async def open(self) -> PooledConnection:
         def connect() -> sqlite3.Connection:
@@ -80,7 +81,6 @@ class PooledConnection:
             connection = sqlite3.connect(**self._engine.connection_kwargs, check_same_thread=False)
             connection.row_factory = dict_factory
             connection.execute("PRAGMA foreign_keys = 1")
-            connection.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             return connection
 
         self._connection = await self._in_thread(connect)
@@ -88,6 +88,16 @@ class PooledConnection:
 
     async def _in_thread(self, function: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+
+    @property
+    def writes(self) -> bool:
+        return self._writes
+
+    @writes.setter
+    def writes(self, writes: bool) -> None:
+        if writes != self._writes:
+            self.execute_here(f"PRAGMA mmap_size = {MMAP_BYTES if writes else 0}")
+            self._writes = writes
 
     @property
     def in_transaction(self) -> bool:
@@ -204,8 +214,11 @@ class PooledSQLiteEngine(SQLiteEngine):
             or any(isinstance(arg, QueryString | Column) for arg in args)
         ):
             return await super().run_querystring(querystring, in_pool)
-        # Plain SQL (raw queries, inserts by insert_rows): compiled once per text.
-        key = (querystring.template, len(args))
+        return await self.run_plain(querystring.template, args)
+
+    async def run_plain(self, template: str, args: Sequence[Any]) -> list[dict]:
+        """Plain SQL with `{}` placeholders and plain values: compiled once per text."""
+        key = (template, len(args))
         if (compiled := self._sql.get(key)) is None:
             compiled = self._sql[key] = _compiled(*key)
         sql, used = compiled

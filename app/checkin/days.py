@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from app.checkin.shifts import Day, SitePolicy, Tap, effective_taps, open_shift, summarise
-from app.checkin.tables import AttendanceDay, AttendanceEvent
-from app.db import insert_rows, placeholders
+from app.checkin.tables import AttendanceDay
+from app.db import fetch, insert_rows, placeholders
 from app.sites.tables import Site
 
 # Sites may set a longest shift up to a day; twice that on each side pairs every
@@ -48,7 +48,7 @@ async def policies_for(
 
 
 async def taps_between(worker_id: int, start: datetime, end: datetime) -> list[Tap]:
-    return effective_taps(await AttendanceEvent.raw(_TAPS_READ, worker_id, start, end))
+    return effective_taps(await fetch(_TAPS_READ, worker_id, start, end))
 
 
 async def current_shift(worker_id: int, now: datetime | None = None):
@@ -111,7 +111,7 @@ async def refresh_days(
 async def _remove_emptied(worker_id: int, dates: set[date], rows: list[dict]) -> None:
     """Days that no longer have any tap (a correction voided them) go."""
     kept = " OR ".join("(site = {} AND work_date = {})" for _ in rows)
-    await AttendanceDay.raw(
+    await fetch(
         f"DELETE FROM attendance_day WHERE worker = {{}} AND work_date IN ({placeholders(len(dates))})"  # noqa: S608
         + (f" AND NOT ({kept})" if rows else ""),
         worker_id,

@@ -16,7 +16,7 @@ from app.accounts import services as accounts
 from app.accounts.tables import Role, User
 from app.audit import services as audit
 from app.checkin.tables import DeviceStatus, WorkerDevice
-from app.db import placeholders, quick_reads, write_transaction
+from app.db import fetch, placeholders, quick_reads, write_transaction
 from app.errors import Forbidden, NotFound, ValidationFailed, invalid
 from app.i18n import N_
 from app.workforce.services import visible_workers, worker_for
@@ -75,7 +75,7 @@ async def device_by_id(device_id: int) -> dict | None:
 
 async def _devices(condition: str, *values: object) -> list[dict]:
     """Phones as `_DEVICE_READ` reads them; `condition` is SQL with {} for each value."""
-    return await WorkerDevice.raw(_DEVICE_READ + condition, *values)
+    return await fetch(_DEVICE_READ + condition, *values)
 
 
 def account_of(device: dict) -> User:
@@ -238,7 +238,7 @@ async def forget(device_id: int, by: User) -> None:
 
 
 async def touch(device_id: int, poster_id: int, now: datetime | None = None) -> None:
-    await WorkerDevice.raw(
+    await fetch(
         "UPDATE worker_device SET last_seen_at = {}, last_poster = {} WHERE id = {}",
         now or datetime.now(UTC),
         poster_id,

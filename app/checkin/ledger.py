@@ -21,7 +21,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from app.checkin.tables import AttendanceEvent, LedgerDayHead
 from app.config import get_settings
-from app.db import current_engine, insert_rows
+from app.db import current_engine, fetch, insert_rows
 
 GENESIS = "0" * 64
 # The content a hash covers, in this order. Adding a field means a new chain version.
@@ -63,11 +63,11 @@ def link_hash(
 async def _lock_chain(site_id: int) -> None:
     """PostgreSQL: one appender per site at a time. SQLite's write lock already is one."""
     if not isinstance(current_engine(), SQLiteEngine):
-        await AttendanceEvent.raw("SELECT id FROM site WHERE id = {} FOR UPDATE", site_id)
+        await fetch("SELECT id FROM site WHERE id = {} FOR UPDATE", site_id)
 
 
 async def chain_head(site_id: int) -> tuple[int, str]:
-    last = await AttendanceEvent.raw(
+    last = await fetch(
         "SELECT seq, hash FROM attendance_event WHERE site = {} ORDER BY seq DESC LIMIT 1", site_id
     )
     return (last[0]["seq"], last[0]["hash"]) if last else (0, GENESIS)
@@ -93,7 +93,7 @@ async def append(event: dict[str, Any], timezone: str) -> dict[str, Any]:
     row["hash"] = link_hash(prev_hash, row, corrects_seq=corrects_seq)
     row["id"] = (await insert_rows(AttendanceEvent, [row]))[0]
     day = row["server_time"].astimezone(ZoneInfo(timezone)).date()
-    await LedgerDayHead.raw(
+    await fetch(
         "INSERT INTO ledger_day_head (site, day, seq, hash) VALUES ({}, {}, {}, {}) "
         "ON CONFLICT (site, day) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
         site_id, day, row["seq"], row["hash"],

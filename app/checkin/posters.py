@@ -15,7 +15,7 @@ from app.accounts.tables import User
 from app.audit import services as audit
 from app.checkin.tables import Poster
 from app.config import get_settings
-from app.db import quick_reads, write_transaction
+from app.db import fetch, quick_reads, write_transaction
 from app.errors import DomainError, invalid
 from app.i18n import N_
 
@@ -54,7 +54,7 @@ async def poster_for_token(token: str) -> dict:
     if not match or not hmac.compare_digest(match.group(2), _signature(match.group(1))):
         raise PosterInvalid(N_("This is not a valid site poster. Ask your foreman for the right one."))
     with quick_reads():
-        rows = await Poster.raw(_POSTER_READ, match.group(1))
+        rows = await fetch(_POSTER_READ, match.group(1))
     poster = rows[0] if rows else None
     if poster is None:
         raise PosterInvalid(N_("This is not a valid site poster. Ask your foreman for the right one."))

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from app.db import insert_rows, write_transaction
+from app.db import fetch, insert_rows, write_transaction
 from app.errors import invalid
 from app.i18n import N_
 from app.outbox.tables import IdempotencyRecord
@@ -46,7 +46,7 @@ def payload_hash(payload: Mapping[str, object]) -> str:
 
 
 async def _existing(scope: str, key: str, digest: str) -> Done | None:
-    rows = await IdempotencyRecord.raw(
+    rows = await fetch(
         "SELECT payload_hash, result_type, result_id FROM idempotency_record WHERE scope = {} AND key = {}",
         scope, key,
     )
