@@ -17,6 +17,9 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, dates, numbers
 from babel.support import NullTranslations, Translations
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -96,6 +99,17 @@ def gettext(message: str, **params: object) -> str:
 def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
     text = translations(_language.get()).ngettext(singular, plural, n)
     return text % {"num": n, **params}
+
+
+@pass_eval_context
+def template_gettext(eval_context: EvalContext, message: str, **params: object) -> str:
+    """`_()` in templates: what Jinja's new-style gettext does (escape-safe, always a
+    format string), in one call where Jinja's alias takes three."""
+    text = translations(_language.get()).gettext(message)
+    if eval_context.autoescape:
+        # The catalogue is ours, not user input; the parameters are escaped by `%`.
+        text = Markup(text)  # noqa: S704
+    return text % params
 
 
 @functools.cache

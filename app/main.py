@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from datetime import UTC, datetime
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar
@@ -104,8 +105,17 @@ CONTROLLERS = [
 ]
 
 
+class _Environment(Environment):
+    """Jinja keeps a template's globals as a ChainMap over the environment's and copies
+    it key by key, in Python, for every render, block and include. Every global is set
+    at startup, before the first template loads, so a plain dict serves as well."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **(d or {})}
+
+
 def template_environment() -> Environment:
-    env = Environment(
+    env = _Environment(
         loader=FileSystemLoader(ROOT / "templates"),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
@@ -115,6 +125,7 @@ def template_environment() -> Environment:
         auto_reload=False,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.globals.update(_=i18n.template_gettext, gettext=i18n.template_gettext)
     env.globals.update(
         now=lambda: datetime.now(UTC),
         static_url=static_url,

@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Request
+from litestar.enums import MediaType
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
@@ -51,13 +52,14 @@ def render(
 ) -> Template:
     context = context or {}
     headers = {**VARY, **(headers or {})}
+    # Every template here is HTML: named, the type is not guessed from the file name.
+    common = {
+        "context": context, "status_code": status_code, "headers": headers, "media_type": MediaType.HTML
+    }
     block = requested_block(request)
     if block and _has_block(request, template_name, block):
-        return HTMXBlockTemplate(
-            template_name=template_name, block_name=block, context=context,
-            status_code=status_code, headers=headers,
-        )
-    return Template(template_name, context=context, status_code=status_code, headers=headers)
+        return HTMXBlockTemplate(template_name=template_name, block_name=block, **common)
+    return Template(template_name, **common)
 
 
 def field_errors(problem: ValidationFailed) -> dict[str, str]:
