@@ -230,6 +230,11 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def _run_in_new_connection(
         self, query: str, args: list | None = None, query_type: str = "generic", table: Any = None
     ) -> list[dict]:
+        if _quick.get() and (writer := self._idle_writer) is not None:
+            # The writer's cache holds what was just written: a quick read there skips
+            # the reload a reader makes after every write. Nothing else can take the
+            # writer meanwhile: the read runs to its end without yielding the loop.
+            return writer.execute_here(query, args or ())
         connection = await self.get_connection()
         try:
             if _quick.get():

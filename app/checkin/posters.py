@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from datetime import UTC, datetime
 
 import segno
@@ -18,6 +19,7 @@ from app.config import get_settings
 from app.db import fetch, quick_reads, write_transaction
 from app.errors import DomainError, invalid
 from app.i18n import N_
+from app.sites import settings as site_settings
 
 TOKEN = re.compile(r"^([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{11})$")
 
@@ -48,14 +50,39 @@ _POSTER_READ = (
 )
 
 
+# A rush of taps at a gate reads the same poster and site again and again: a copy kept
+# a few seconds spares each tap that read. Issuing or retiring a poster, or changing its
+# site, drops this process's copies at once; other processes see it within this time.
+CACHE_SECONDS = 5.0
+_cache: dict[str, tuple[float, dict]] = {}
+_clock = time.monotonic
+
+
+def forget_site(site_id: int) -> None:
+    for code in [code for code, (_, poster) in _cache.items() if poster["site"] == site_id]:
+        _cache.pop(code, None)
+
+
+async def _poster_by_code(code: str) -> dict | None:
+    """The poster with its site, as read at most CACHE_SECONDS ago (shared: do not change it)."""
+    now = _clock()
+    kept = _cache.get(code)
+    if kept and kept[0] > now:
+        return kept[1]
+    with quick_reads():
+        rows = await fetch(_POSTER_READ, code)
+    if not rows:
+        return None
+    _cache[code] = (now + CACHE_SECONDS, rows[0])
+    return rows[0]
+
+
 async def poster_for_token(token: str) -> dict:
     """The live poster (with its site) a scanned token names."""
     match = TOKEN.match(token or "")
     if not match or not hmac.compare_digest(match.group(2), _signature(match.group(1))):
         raise PosterInvalid(N_("This is not a valid site poster. Ask your foreman for the right one."))
-    with quick_reads():
-        rows = await fetch(_POSTER_READ, match.group(1))
-    poster = rows[0] if rows else None
+    poster = await _poster_by_code(match.group(1))
     if poster is None:
         raise PosterInvalid(N_("This is not a valid site poster. Ask your foreman for the right one."))
     if poster["revoked_at"] is not None or not poster["site_active"]:
@@ -98,6 +125,7 @@ async def issue(site_id: int, gate: str, *, by: User, device: str) -> int:
             site_id=site_id,
             detail={"gate": gate},
         )
+    forget_site(site_id)
     return poster.id
 
 
@@ -114,6 +142,7 @@ async def retire(site_id: int, poster_id: int, *, by: User, device: str) -> None
             record_id=poster_id,
             site_id=site_id,
         )
+    forget_site(site_id)
 
 
 async def poster_of_site(site_id: int, poster_id: int) -> dict | None:
@@ -133,3 +162,6 @@ async def ensure_poster(site_id: int) -> None:
 def qr_svg(url: str) -> str:
     """The code as inline SVG, sized by CSS (the print sheet makes it 16 cm wide)."""
     return segno.make(url, error="m").svg_inline(omitsize=True, border=2, title=url)
+
+
+site_settings.SITE_CHANGED.append(forget_site)

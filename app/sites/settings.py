@@ -13,6 +13,7 @@ Rules:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -157,12 +158,23 @@ async def create_site(by: User, data: SiteInput, *, device: str) -> int:
     return site.id
 
 
+# Whoever keeps copies of a site's settings (the check-in's poster reads) drops them
+# here once a change is committed.
+SITE_CHANGED: list[Callable[[int], None]] = []
+
+
+def _changed(site_id: int) -> None:
+    for forget in SITE_CHANGED:
+        forget(site_id)
+
+
 async def update_site(by: User, site_id: int, data: SiteInput, *, device: str) -> None:
     await site_to_manage(by, site_id)
     async with write_transaction():
         await Site.update(data.columns()).where(Site.id == site_id)
         await audit.record("site.update", actor=by, device=device, record_type="site",
                            record_id=site_id, site_id=site_id)
+    _changed(site_id)
 
 
 async def set_site_active(by: User, site_id: int, *, active: bool, device: str) -> None:
@@ -172,3 +184,4 @@ async def set_site_active(by: User, site_id: int, *, active: bool, device: str) 
         await Site.update({Site.is_active: active}).where(Site.id == site_id)
         await audit.record("site.reactivate" if active else "site.deactivate", actor=by,
                            device=device, record_type="site", record_id=site_id, site_id=site_id)
+    _changed(site_id)

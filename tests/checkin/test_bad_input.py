@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.accounts.tables import User
+from app.checkin import posters
 from app.checkin.tables import AttendanceEvent, Poster, WorkerDevice
 from app.outbox.tables import IdempotencyRecord
 from app.workforce.tables import Worker
@@ -48,10 +49,12 @@ async def test_a_replaced_poster_says_so_in_the_users_language(client, db):
 
 
 async def test_tapping_on_a_replaced_poster_records_nothing(client, db):
-    site = await factories.site()
+    manager = await factories.user("manager")
+    site = await factories.site(members=(manager,))
     token = await poster_token(site)
-    await worker_with_phone(client, site, token)
-    await Poster.update({Poster.revoked_at: datetime.now(UTC)}).where(Poster.site == site.id)
+    await worker_with_phone(client, site, token)  # the phone has just opened the poster's page
+    [poster] = await Poster.select(Poster.id).where(Poster.site == site.id)
+    await posters.retire(site.id, poster["id"], by=manager, device="test")
     answer = await tap(client, token, "in")
     assert answer.status_code == 410
     assert await events() == []

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from app.audit.tables import AuditEntry
+from app.checkin import posters
 from app.checkin.posters import token_of
 from app.checkin.tables import AttendanceEvent, Poster, WorkerDevice
+from app.sites import settings as site_settings
+from app.sites.tables import Site
 from tests import factories
 from tests.checkin.helpers import poster_token, tap, text_of, worker_with_phone
 from tests.conftest import fetch_csrf
@@ -154,3 +159,26 @@ async def test_phones_of_other_sites_are_not_found(client, db, sign_in_as):
     answer = await client.post(f"/phones/{phone['id']}/revoke", data={"_csrf_token": csrf})
     assert answer.status_code == 404
     assert (await WorkerDevice.select().first())["status"] == "active"
+
+
+async def test_a_poster_read_moments_ago_follows_its_site_at_once(db):
+    manager = await factories.user("manager")
+    site = await factories.site(members=(manager,))
+    token = await poster_token(site)
+    assert (await posters.poster_for_token(token))["site_active"]
+    await site_settings.set_site_active(manager, site.id, active=False, device="test")
+    with pytest.raises(posters.PosterRevoked):
+        await posters.poster_for_token(token)
+
+
+async def test_a_change_made_elsewhere_shows_once_the_kept_copy_expires(db, monkeypatch):
+    site = await factories.site()
+    token = await poster_token(site)
+    clock = [1000.0]
+    monkeypatch.setattr(posters, "_clock", lambda: clock[0])
+    assert (await posters.poster_for_token(token))["site_name"] == site.name
+    # Another server process renames the site: this one keeps its copy for a few seconds.
+    await Site.update({Site.name: "改名的工地"}).where(Site.id == site.id)
+    assert (await posters.poster_for_token(token))["site_name"] == site.name
+    clock[0] += posters.CACHE_SECONDS + 0.1
+    assert (await posters.poster_for_token(token))["site_name"] == "改名的工地"
