@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from litestar import Request
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect
@@ -14,6 +16,10 @@ MAX_FIELD = 2000
 
 async def form_fields(request: Request) -> dict[str, str]:
     """The form's text fields, trimmed to a sane length; repeated fields keep the last."""
+    if request.content_type[0] == "application/x-www-form-urlencoded":
+        # Every tap sends one: parsed as it stands, without a multi-valued form built first.
+        body = (await request.body()).decode(errors="replace")
+        return {key: value[:MAX_FIELD] for key, value in parse_qsl(body, keep_blank_values=True)}
     form = await request.form()
     return {key: value[:MAX_FIELD] for key, value in form.items() if isinstance(value, str)}
 

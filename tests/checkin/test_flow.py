@@ -28,12 +28,14 @@ async def test_identify_once_then_check_in_and_out(client, db):
 
     page = await client.get(f"/c/{token}")
     assert "Check in" in text_of(page.text) and "Not checked in" in text_of(page.text)
+    assert f'action="/c/{token}" class="tap-form"' in page.text
 
     checked_in = await tap(client, token, "in", latitude="31.23", longitude="121.47", accuracy="10")
     assert checked_in.status_code == 200, checked_in.text
     assert checked_in.headers["x-idempotency-key"]
     assert "Checked in" in text_of(checked_in.text)
     assert "Check out" in text_of(checked_in.text)
+    assert f'action="/c/{token}" class="tap-form"' in checked_in.text
 
     reloaded = await client.get(f"/c/{token}")
     assert "Checked in at" in text_of(reloaded.text)
