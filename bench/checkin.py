@@ -72,11 +72,14 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench.checkin_load import percentile  # noqa: E402
+
 WORKERS = 5_000
 CREWS = 20
 DAYS = 26
 CLIENTS = 32
 SATURATION_S = 8
+SLICES = 4
 OPEN_RATE = 200
 OPEN_S = 20
 HALF_S = 10
@@ -106,10 +109,19 @@ PHASES = [
     # Warm-ups open connections and the pool, and compile templates, before anything is timed.
     {"name": "warmup_checkin", "kind": "checkin", "mode": "closed", "clients": CLIENTS, "seconds": 2},
     {"name": "warmup_bare", "kind": "bare", "mode": "closed", "clients": CLIENTS, "seconds": 1},
-    {"name": "checkin", "kind": "checkin", "mode": "closed", "clients": CLIENTS, "seconds": SATURATION_S},
-    {"name": "bare", "kind": "bare", "mode": "closed", "clients": CLIENTS, "seconds": SATURATION_S},
+    # Saturation in alternating slices: a shared machine's speed drifts over seconds, and
+    # two long phases one after the other would put that drift into the ratio.
+    *[
+        {"name": f"{kind}_{turn}", "kind": kind, "mode": "closed", "clients": CLIENTS,
+         "seconds": SATURATION_S / SLICES, "samples": True}
+        for turn in range(SLICES)
+        for kind in ("checkin", "bare")
+    ],
     # What latency looks like at a load the server can carry, before the fixed-rate rush.
-    {"name": "open_half", "kind": "checkin", "mode": "open", "share_of": ["checkin", 0.5], "seconds": HALF_S},
+    {
+        "name": "open_half", "kind": "checkin", "mode": "open", "share_of": ["checkin_", 0.5],
+        "seconds": HALF_S,
+    },
     # Last: when the rush is more than the server can carry, it is still working through
     # abandoned requests long after the schedule ends.
     {"name": "open", "kind": "checkin", "mode": "open", "rate": OPEN_RATE, "seconds": OPEN_S},
@@ -401,7 +413,7 @@ async def run_target(label: str, url: str) -> dict:
         summary_s = await month_summary(month)
     finally:
         await engine.close_connection_pool()
-    phases = load["phases"]
+    phases = merged(load["phases"])
     taps = [phases[name] for name in ("warmup_checkin", "checkin", "open_half", "open")]
     bares = [phases["warmup_bare"], phases["bare"]]
     primed = load["primed"]
@@ -431,6 +443,39 @@ async def run_target(label: str, url: str) -> dict:
         "p99_ms": rush["p99_ms"],
         "summary_s": round(summary_s, 3),
     }
+
+
+def merged(phases: dict) -> dict:
+    """The saturation slices of each kind as one phase, named after the kind."""
+    merged_phases = {name: phase for name, phase in phases.items() if "samples" not in phase}
+    for kind in ("checkin", "bare"):
+        slices = [phase for phase in phases.values() if "samples" in phase and phase["kind"] == kind]
+        seconds = sum(phase["seconds"] for phase in slices)
+        ok = sum(phase["ok"] for phase in slices)
+        latencies = [sample for phase in slices for sample in phase["samples"]]
+        errors: Counter[str] = Counter()
+        for phase in slices:
+            errors.update(phase["errors"])
+        server_cpu_s = sum(phase["server_cpu"] * phase["seconds"] for phase in slices)
+
+        def mean(key: str, slices: list[dict] = slices, seconds: float = seconds) -> float:
+            return round(sum(phase[key] * phase["seconds"] for phase in slices) / seconds, 2)
+
+        merged_phases[kind] = {
+            "kind": kind,
+            "seconds": round(seconds, 2),
+            "ok": ok,
+            "errors": dict(errors),
+            "rps": round(ok / seconds, 1),
+            "p50_ms": round(percentile(latencies, 0.5), 1),
+            "p99_ms": round(percentile(latencies, 0.99), 1),
+            "server_cpu": mean("server_cpu"),
+            "client_cpu": mean("client_cpu"),
+            "machine_busy": mean("machine_busy"),
+            "cores": slices[0]["cores"],
+            "server_cpu_ms_each": round(server_cpu_s / ok * 1000, 2) if ok else None,
+        }
+    return merged_phases
 
 
 def busiest(phase: dict) -> str:
@@ -472,7 +517,7 @@ def report(label: str, phases: dict, filled_s: float, summary_s: float) -> None:
     checkin, bare, rush = phases["checkin"], phases["bare"], phases["open"]
     ratio = checkin["rps"] / bare["rps"] if bare["rps"] else float("nan")
     print(f"== {label}: {WORKERS} workers with phones on one site, data filled in {filled_s:.1f} s")
-    print(f"saturation, {CLIENTS} clients, {SATURATION_S} s each:")
+    print(f"saturation, {CLIENTS} clients, {SATURATION_S} s each in {SLICES} alternating slices:")
     print(
         f"  check-in (POST /c/{{token}}):   {checkin['rps']:7.1f}/s  p50 {checkin['p50_ms']} ms"
         f"  p99 {checkin['p99_ms']} ms  errors {checkin['errors'] or 'none'}"

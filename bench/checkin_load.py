@@ -319,9 +319,12 @@ async def run_phase(bench: Bench, phase: dict, server_pid: int, earlier: dict) -
         await asyncio.gather(*(client() for _ in range(phase["clients"])))
     else:
         if "share_of" in phase:
-            # A rate the server can carry: a share of what an earlier phase measured.
+            # A rate the server can carry: a share of what earlier phases measured (the
+            # phases whose names start so, by their total over their time).
             measured, share = phase["share_of"]
-            phase = {**phase, "rate": max(1.0, round(earlier[measured]["rps"] * share, 1))}
+            those = [done for name, done in earlier.items() if name.startswith(measured)]
+            rps = sum(done["ok"] for done in those) / sum(done["seconds"] for done in those)
+            phase = {**phase, "rate": max(1.0, round(rps * share, 1))}
         rate, count = phase["rate"], int(phase["rate"] * phase["seconds"])
         tasks, lags, in_flight = set(), [], 0
         for index in range(count):
@@ -360,6 +363,9 @@ async def run_phase(bench: Bench, phase: dict, server_pid: int, earlier: dict) -
     }
     if ok:
         result["server_cpu_ms_each"] = round(cpu["server_cpu"] * elapsed / ok * 1000, 2)
+    if phase.get("samples"):
+        # Slices of one measurement are merged by the caller, percentiles from every sample.
+        result["samples"] = [round(latency, 2) for latency in latencies]
     if timings["post_ms"]:
         result["csrf_p50_ms"] = round(statistics.median(timings["csrf_ms"]), 1)
         result["post_p50_ms"] = round(statistics.median(timings["post_ms"]), 1)
