@@ -196,7 +196,7 @@ def check_links(made: fill.Company) -> int:
 
 def check_days(made: fill.Company, now: datetime) -> int:
     """Sample workers' day rows against the shift rule's, from their events."""
-    from app.checkin.days import _row, policy_of
+    from app.checkin.days import day_row, policy_of
     from app.checkin.shifts import Tap, summarise
 
     columns = made.tables["attendance_day"][0]
@@ -215,7 +215,7 @@ def check_days(made: fill.Company, now: datetime) -> int:
             for row in events
         ]
         expected = sorted(
-            (_row(day, policies[day.site]) for day in summarise(worker, taps, policies, now).values()),
+            (day_row(day, policies[day.site]) for day in summarise(worker, taps, policies, now).values()),
             key=lambda day: day["work_date"],
         )
         made_days = [dict(zip(columns, row, strict=True)) for row in made.sample_days.get(worker, [])]
