@@ -47,3 +47,10 @@ async def test_htmx_request_gets_only_the_targeted_block(worker_client):
 async def test_boosted_history_restore_and_unknown_targets_get_the_page(worker_client, headers):
     page = await worker_client.get("/", headers=headers)
     assert "<html" in page.text
+
+
+async def test_an_encoded_target_is_read_as_htmx_sent_it(worker_client):
+    fragment = await worker_client.get(
+        "/", headers={"HX-Request": "true", "HX-Target": "todo%2Dlist", "HX-Target-URI-AutoEncoded": "true"}
+    )
+    assert fragment.text.lstrip().startswith('<section id="todo-list"')
