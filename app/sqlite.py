@@ -16,7 +16,9 @@ statements. Here:
   when another process holds the lock; COMMIT (which waits for fsync) always does;
 - so does a read marked quick (`quick_reads()`: one row by a unique key, on every
   request): in WAL mode a reader takes no lock a writer holds;
-- plain SQL with `{}` placeholders is compiled once per text, not on every run.
+- plain SQL with `{}` placeholders is compiled once per text, not on every run;
+- write transactions keep to one connection (`get_writer`), whose page cache survives
+  from one write to the next, and quick reads use it while it is free.
 
 Connections go back to the pool only outside a transaction, so a pooled connection
 never carries an open transaction into its next use.
