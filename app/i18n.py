@@ -127,8 +127,12 @@ def format_datetime(value: datetime, timezone: str = DEFAULT_TIMEZONE, style: st
 
 
 def format_time(value: datetime, timezone: str = DEFAULT_TIMEZONE) -> str:
-    """Hours and minutes on the 24-hour clock, as building sites read time."""
-    return dates.format_time(value, "HH:mm", tzinfo=ZoneInfo(timezone), locale=_locale())
+    """Hours and minutes on the 24-hour clock, as building sites read time.
+
+    Written the same in every language spoken here (digits and a colon), so no locale
+    is consulted: every check-in's answer shows one or two.
+    """
+    return value.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
 
 
 def weekday_names() -> list[str]:

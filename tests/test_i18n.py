@@ -101,3 +101,12 @@ def test_dates_and_numbers_follow_the_language():
     assert "3/2/26" in i18n.format_datetime(moment, "Asia/Shanghai")  # next day in Shanghai
     i18n.set_language("zh_CN")
     assert "2026/3/2" in i18n.format_datetime(moment, "Asia/Shanghai")
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_times_of_day_read_on_the_24_hour_clock_of_the_site(language):
+    from datetime import UTC, datetime
+
+    i18n.set_language(language)
+    assert i18n.format_time(datetime(2026, 3, 1, 23, 5, tzinfo=UTC), "Asia/Shanghai") == "07:05"
+    assert i18n.format_time(datetime(2026, 3, 1, 13, 45, tzinfo=UTC), "Europe/London") == "13:45"

@@ -78,11 +78,20 @@ async def _devices(condition: str, *values: object) -> list[dict]:
     return await fetch(_DEVICE_READ + condition, *values)
 
 
+_ACCOUNT_FIELDS = tuple((f"account__{column._meta.name}", column._meta.name) for column in User._meta.columns)
+
+
 def account_of(device: dict) -> User:
-    """The worker's account, as read with the phone."""
-    prefix = "account__"
-    user = User(**{key[len(prefix) :]: value for key, value in device.items() if key.startswith(prefix)})
+    """The worker's account, as read with the phone.
+
+    Filled in as a loaded row is, without the constructor's round of defaults and
+    checks for each column: `_DEVICE_READ` reads every column, and this runs on
+    every tap.
+    """
+    user = User.__new__(User)
+    user.__dict__.update({name: device[field] for field, name in _ACCOUNT_FIELDS})
     user._exists_in_db = True
+    user._was_created = None
     return user
 
 

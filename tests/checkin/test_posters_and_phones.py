@@ -6,10 +6,11 @@ import re
 
 import pytest
 
+from app.accounts.tables import User
 from app.audit.tables import AuditEntry
-from app.checkin import posters
+from app.checkin import devices, posters
 from app.checkin.posters import token_of
-from app.checkin.tables import AttendanceEvent, Poster, WorkerDevice
+from app.checkin.tables import AttendanceEvent, DeviceStatus, Poster, WorkerDevice
 from app.sites import settings as site_settings
 from app.sites.tables import Site
 from tests import factories
@@ -182,3 +183,14 @@ async def test_a_change_made_elsewhere_shows_once_the_kept_copy_expires(db, monk
     assert (await posters.poster_for_token(token))["site_name"] == site.name
     clock[0] += posters.CACHE_SECONDS + 0.1
     assert (await posters.poster_for_token(token))["site_name"] == "改名的工地"
+
+
+async def test_the_account_read_with_a_phone_is_the_stored_account(db):
+    crew = await factories.crew(await factories.site())
+    worker = await factories.worker(crew)
+    device_id, secret = await devices._bind(worker.id, "phone", DeviceStatus.active, None)
+    stored = await User.objects().where(User.id == worker.account).first()
+    account = devices.account_of(await devices.device_by_secret(secret))
+    assert isinstance(account, User) and account._exists_in_db
+    assert account.to_dict() == stored.to_dict()
+    assert account.role == "worker" and account.is_active is True
