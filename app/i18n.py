@@ -43,6 +43,8 @@ def supported(code: str | None) -> str | None:
     return None
 
 
+# Phones of one kind send one header: read once, not on every request.
+@functools.lru_cache(maxsize=256)
 def from_accept_language(header: str) -> str | None:
     """Best supported language of an Accept-Language header, by its q-values.
 
