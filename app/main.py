@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
@@ -161,9 +162,14 @@ def _lifespan(settings: Settings):
         jobs = None
         if settings.run_jobs_in_process:
             jobs = asyncio.create_task(scheduler(LastRuns(settings.data_dir / "jobs.json")))
+        # What startup built (modules, the app, templates, locale data) lives as long as
+        # the process: left out of the collector's full passes, each pass takes a few
+        # milliseconds instead of 50-130 ms of stalling every request in flight.
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             if jobs:
                 jobs.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
