@@ -17,6 +17,7 @@ from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
+from litestar.response import Template
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
@@ -119,8 +120,17 @@ class PrincipalMiddleware(ASGIMiddleware):
 
 
 def _shows_the_shell(scope: Scope) -> bool:
-    """A whole page with the top bar (its inbox count): a GET, plain or boosted, not a check-in."""
+    """A whole page with the top bar (its inbox count): a GET, plain or boosted, not a check-in.
+
+    Only a handler that answers with a template draws the bar: photos, the outbox's
+    CSRF token, streams and downloads are asked for many times a page, and counting
+    the inbox for each of them was one query apiece for nothing.
+    """
     if scope.get("method") != "GET" or scope["path"].startswith("/c/"):
+        return False
+    handler = scope.get("route_handler")
+    answer = handler.parsed_fn_signature.return_type if handler else None
+    if answer is None or not (answer.is_subclass_of(Template) or answer.has_inner_subclass_of(Template)):
         return False
     headers = dict(scope.get("headers") or [])
     return b"hx-request" not in headers or b"hx-boosted" in headers
