@@ -72,7 +72,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from bench.checkin_load import percentile  # noqa: E402
+from bench.checkin_load import outcome_figures  # noqa: E402
 
 WORKERS = 5_000
 CREWS = 20
@@ -463,12 +463,7 @@ def merged(phases: dict) -> dict:
 
         merged_phases[kind] = {
             "kind": kind,
-            "seconds": round(seconds, 2),
-            "ok": ok,
-            "errors": dict(errors),
-            "rps": round(ok / seconds, 1),
-            "p50_ms": round(percentile(latencies, 0.5), 1),
-            "p99_ms": round(percentile(latencies, 0.99), 1),
+            **outcome_figures(seconds, ok, errors, latencies),
             "server_cpu": mean("server_cpu"),
             "client_cpu": mean("client_cpu"),
             "machine_busy": mean("machine_busy"),

@@ -282,6 +282,20 @@ class Meter:
         }
 
 
+def outcome_figures(seconds: float, ok: int, errors: dict[str, int], latencies: list[float]) -> dict:
+    """Rate and latency of a phase (or of several slices of one, merged by the caller)."""
+    return {
+        "seconds": round(seconds, 2),
+        "ok": ok,
+        "errors": dict(errors),
+        "rps": round(ok / seconds, 1),
+        "p50_ms": round(percentile(latencies, 0.5), 1),
+        "p90_ms": round(percentile(latencies, 0.9), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
+        "max_ms": round(max(latencies), 1) if latencies else None,
+    }
+
+
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
@@ -349,14 +363,7 @@ async def run_phase(bench: Bench, phase: dict, server_pid: int, earlier: dict) -
     result = {
         "kind": phase["kind"],
         "mode": phase["mode"],
-        "seconds": round(elapsed, 2),
-        "ok": ok,
-        "errors": dict(outcomes),
-        "rps": round(ok / elapsed, 1),
-        "p50_ms": round(percentile(latencies, 0.5), 1),
-        "p90_ms": round(percentile(latencies, 0.9), 1),
-        "p99_ms": round(percentile(latencies, 0.99), 1),
-        "max_ms": round(max(latencies), 1) if latencies else None,
+        **outcome_figures(elapsed, ok, outcomes, latencies),
         "connections_opened": bench.http.opened,
         **extra,
         **cpu,
