@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from app.accounts.tables import Role, User
 from app.audit import services as audit
 from app.checkin import ledger
-from app.checkin.days import refresh_days
+from app.checkin.days import lock_worker, refresh_days
 from app.checkin.services import local_date
 from app.checkin.tables import AttendanceEvent
 from app.db import write_transaction
@@ -47,6 +47,7 @@ async def _append_correction(
     by: User, *, site: dict, worker_id: int, kind: str, occurred_at: datetime, work_date,
     corrects: int | None, reason: str, now: datetime,
 ) -> dict:
+    await lock_worker(worker_id)
     row = await ledger.append(
         {
             "site": site["id"], "worker": worker_id, "kind": kind, "method": "correction",

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from piccolo.engine.sqlite import SQLiteEngine
+
 from app.checkin.shifts import Day, SitePolicy, Tap, effective_taps, open_shift, summarise
 from app.checkin.tables import AttendanceDay
-from app.db import fetch, insert_rows, placeholders
+from app.db import current_engine, fetch, insert_rows, placeholders
 from app.sites.tables import Site
 
 # Sites may set a longest shift up to a day; twice that on each side pairs every
@@ -45,6 +47,17 @@ async def policies_for(
     )
     read = {row["id"]: policy_of(row["longest_shift_hours"], row["standard_day_hours"]) for row in rows}
     return {**known, **read}
+
+
+async def lock_worker(worker_id: int) -> None:
+    """PostgreSQL: one writer of a worker's taps and days at a time, so each decides with
+    the one before it in view (two sends of a double tap arriving together are one event).
+
+    Take it first in the transaction, before the site's chain (`ledger.append`): always in
+    that order. SQLite's write lock already lets one writer in at a time.
+    """
+    if not isinstance(current_engine(), SQLiteEngine):
+        await fetch("SELECT id FROM worker WHERE id = {} FOR NO KEY UPDATE", worker_id)
 
 
 async def taps_between(worker_id: int, start: datetime, end: datetime) -> list[Tap]:
@@ -128,5 +141,6 @@ async def refresh_stale_open_days(now: datetime | None = None) -> int:
         & (AttendanceDay.first_in < now - timedelta(hours=12))
     )
     for row in rows:
+        await lock_worker(row["worker"])
         await refresh_days(row["worker"], row["first_in"], now)
     return len(rows)

@@ -9,7 +9,15 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.checkin import devices, ledger
-from app.checkin.days import MARGIN, current_shift, policies_for, policy_of, refresh_days, taps_between
+from app.checkin.days import (
+    MARGIN,
+    current_shift,
+    lock_worker,
+    policies_for,
+    policy_of,
+    refresh_days,
+    taps_between,
+)
 from app.checkin.shifts import Tap, open_shift
 from app.checkin.tables import AttendanceEvent
 from app.config import get_settings
@@ -149,6 +157,7 @@ async def _append_tap(
 ) -> tuple[str, int]:
     worker_id, site = device["worker"], _site_of(poster)
     occurred_at, flags = judge_time(tap.client_time, now)
+    await lock_worker(worker_id)
     # One read of the worker's taps around this one serves the double-tap rule, the
     # open shift and the day summaries.
     taps = await taps_between(worker_id, occurred_at - MARGIN, occurred_at + MARGIN)

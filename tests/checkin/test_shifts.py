@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import time
@@ -554,3 +555,19 @@ async def test_the_phones_clock_through_the_service(db):
         row(site, march(3), first_in=sent_at, last_out=at(3, "17:00"), hours="10.00", man_days="1.0",
             shifts=1, events=2, anomalies="clock_ahead,late_sync"),
     ]
+
+
+async def test_two_taps_of_one_worker_at_once_are_decided_one_after_the_other(db):
+    """A double tap whose two sends arrive together is one event: the second is decided
+    with the first in view (on PostgreSQL the worker's taps are read under a lock)."""
+    home = await site_in("Asia/Shanghai")
+    worker, device = await phone_of(home)
+    gate = await poster_of(home)
+    when = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+    first, second = await asyncio.gather(
+        *(tap_at(device, gate, "in", when + timedelta(seconds=seconds)) for seconds in (0, 1))
+    )
+    assert await AttendanceEvent.count() == 1
+    assert first.result_id == second.result_id
+    [day] = await day_rows(worker.id)
+    assert day["events"] == 1 and day["open_shift"]
