@@ -61,9 +61,14 @@ def link_hash(
 
 
 async def _lock_chain(site_id: int) -> None:
-    """PostgreSQL: one appender per site at a time. SQLite's write lock already is one."""
+    """PostgreSQL: one appender per site at a time. SQLite's write lock already is one.
+
+    NO KEY UPDATE, not UPDATE: rows written earlier in the transaction that point at the
+    site (day summaries) hold a KEY SHARE lock on it through their foreign key, which
+    FOR UPDATE would wait on in every other appender, each waiting for the next.
+    """
     if not isinstance(current_engine(), SQLiteEngine):
-        await fetch("SELECT id FROM site WHERE id = {} FOR UPDATE", site_id)
+        await fetch("SELECT id FROM site WHERE id = {} FOR NO KEY UPDATE", site_id)
 
 
 async def chain_head(site_id: int) -> tuple[int, str]:

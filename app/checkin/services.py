@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -152,6 +153,10 @@ def _site_of(poster: Mapping) -> dict:
     }
 
 
+# Ids grow: a tap about to be stored sorts after every stored one.
+_NOT_STORED_YET = sys.maxsize
+
+
 async def _append_tap(
     device: dict, poster: dict, tap: TapInput, now: datetime, answer: Recorded
 ) -> tuple[str, int]:
@@ -175,6 +180,14 @@ async def _append_tap(
             flags.add("no_open_shift")
         else:
             work_date = shift.start.work_date
+    # The day summaries and the phone's last visit are written before the event: on
+    # PostgreSQL the site's chain is then locked only for the append itself, which every
+    # tap of the site queues for. The new tap has no id yet; it sorts after every stored
+    # one, as its id will.
+    new = Tap(_NOT_STORED_YET, site["id"], tap.action, occurred_at, work_date, frozenset(flags))
+    taps = sorted([*taps, new], key=lambda t: (t.occurred_at, t.id))
+    await refresh_days(worker_id, occurred_at, now, taps=taps, policies=policies, appended=True)
+    await devices.touch(device["id"], poster["id"], now)
     row = await ledger.append(
         {
             "site": site["id"], "worker": worker_id, "kind": tap.action, "method": "poster",
@@ -186,10 +199,6 @@ async def _append_tap(
         },
         site["timezone"],
     )
-    new = Tap(row["id"], site["id"], tap.action, occurred_at, work_date, frozenset(flags))
-    taps = sorted([*taps, new], key=lambda t: (t.occurred_at, t.id))
-    await refresh_days(worker_id, occurred_at, now, taps=taps, policies=policies, appended=True)
-    await devices.touch(device["id"], poster["id"], now)
     event = {**row, "site_name": site["name"], "timezone": site["timezone"]}
     answer.event = event
     answer.state = (
