@@ -48,6 +48,10 @@ async def _append_correction(
     corrects: int | None, reason: str, now: datetime,
 ) -> dict:
     await lock_worker(worker_id)
+    # Asked under the lock: two corrections of one event sent together make one.
+    if corrects is not None and await AttendanceEvent.exists().where(AttendanceEvent.corrects == corrects):
+        message = N_("This event was corrected already: correct the correction.")
+        raise ValidationFailed({"event": (message, {})})
     row = await ledger.append(
         {
             "site": site["id"], "worker": worker_id, "kind": kind, "method": "correction",
@@ -78,9 +82,6 @@ async def correct_event(
     if original is None:
         raise NotFound()
     site = await site_for(by, original["site"])  # 404 for sites that are not theirs
-    if await AttendanceEvent.exists().where(AttendanceEvent.corrects == event_id):
-        message = N_("This event was corrected already: correct the correction.")
-        raise ValidationFailed({"event": (message, {})})
     moment = occurred_at or original["occurred_at"]
     work_date = original["work_date"] if kind != "in" else local_date(moment, site["timezone"])
     async with write_transaction():

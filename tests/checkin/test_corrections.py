@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -121,6 +122,23 @@ async def test_an_event_is_corrected_once_then_its_correction_is(client, db):
         supervisor, first["id"], kind="out", occurred_at=START + timedelta(hours=7), reason="二"
     )
     assert (await AttendanceDay.select().first())["hours"] == Decimal("7.00")
+
+
+async def test_one_event_corrected_twice_at_once_gets_one_correction(client, db):
+    """Two tabs (or two supervisors) send a correction of the same event together."""
+    supervisor, _, _, (_, out) = await worked_day(client)
+    results = await asyncio.gather(
+        *(
+            corrections.correct_event(
+                supervisor, out["id"], kind="out", occurred_at=START + timedelta(hours=hours), reason="核对"
+            )
+            for hours in (8, 7)
+        ),
+        return_exceptions=True,
+    )
+    assert sorted(type(result).__name__ for result in results) == ["ValidationFailed", "dict"]
+    assert await AttendanceEvent.count().where(AttendanceEvent.corrects == out["id"]) == 1
+    assert await ledger.verify() == []
 
 
 async def test_a_rewrite_removes_a_day_row_the_taps_no_longer_make_and_updates_the_rest(client, db):
