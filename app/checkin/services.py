@@ -182,8 +182,7 @@ async def _append_tap(
             work_date = shift.start.work_date
     # The day summaries and the phone's last visit are written before the event: on
     # PostgreSQL the site's chain is then locked only for the append itself, which every
-    # tap of the site queues for. The new tap has no id yet; it sorts after every stored
-    # one, as its id will.
+    # tap of the site queues for. The new tap has no id yet.
     new = Tap(_NOT_STORED_YET, site["id"], tap.action, occurred_at, work_date, frozenset(flags))
     taps = sorted([*taps, new], key=lambda t: (t.occurred_at, t.id))
     await refresh_days(worker_id, occurred_at, now, taps=taps, policies=policies, appended=True)
