@@ -196,7 +196,7 @@ class Bench:
     async def checkin(self, timings: dict[str, list[float]]) -> str:
         """One tap as the phone's outbox sends it, with the CSRF token the phone holds."""
         phone = self.next_phone()
-        action, phone.action = phone.action, "out" if phone.action == "in" else "in"
+        action = phone.action
         started = time.perf_counter()
         csrf = phone.csrf or await self.csrf(phone)
         if csrf is None:
@@ -236,6 +236,10 @@ class Bench:
         timings["csrf_ms"].append((asked - started) * 1000)
         timings["post_ms"].append((done - asked) * 1000)
         if answer.status == 200 and answer.header(ECHO) == key:
+            # Like the phone's button: the next tap offers the other action only once
+            # this one is stored. A tap told to come back (503) is sent again as it was,
+            # or the next one would be a double tap the ledger rightly keeps once.
+            phone.action = "out" if action == "in" else "in"
             return "ok"
         return f"tap {answer.status}" + ("" if answer.status != 200 else " without echo")
 
