@@ -34,7 +34,9 @@ def engine_for(database_url: str) -> Engine:
     raise ValueError(f"DATABASE_URL must be sqlite:/// or postgresql://, not {database_url!r}")
 
 
+@functools.cache
 def all_tables() -> list:
+    # Asked on every statement (current_engine); the app's tables are fixed once imported.
     from app.piccolo_app import APP_CONFIG
 
     return APP_CONFIG.table_classes
@@ -118,8 +120,9 @@ async def insert_rows(
     if not rows:
         return []
     names, fills = _insert_plan(table)
-    unknown = set().union(*rows) - set(names)
-    if unknown:
+    known = _column_names(table)
+    if any(not known.issuperset(row) for row in rows):
+        unknown = set().union(*rows) - known
         raise ValueError(f"{table._meta.tablename} has no columns {sorted(unknown)}")
     ids: list[int] = []
     # PostgreSQL takes at most 32,767 parameters a statement (SQLite as built here, more).
@@ -139,6 +142,11 @@ def _insert_plan(table: type[Table]) -> tuple[tuple[str, ...], tuple[Callable[[]
     """The columns an insert names, and how each one's default is made when a row lacks it."""
     columns = table._meta.non_default_columns
     return tuple(column._meta.name for column in columns), tuple(_default_of(column) for column in columns)
+
+
+@functools.cache
+def _column_names(table: type[Table]) -> frozenset[str]:
+    return frozenset(_insert_plan(table)[0])
 
 
 def _default_of(column: Any) -> Callable[[], Any]:

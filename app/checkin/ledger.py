@@ -33,7 +33,15 @@ CHAINED = (
 BATCH = 2000
 
 
+_PLAIN = (str, int, type(None))
+# One encoder for every event: json.dumps with options builds a new one per call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_CORRECTS = CHAINED.index("corrects")
+
+
 def _canonical_value(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if isinstance(value, date):
@@ -46,10 +54,9 @@ def _canonical_value(value: Any) -> Any:
 def canonical(event: Mapping[str, Any], corrects_seq: int | None = None) -> bytes:
     """`corrects` is chained as the corrected event's place in the chain, not its row id,
     so swapping ids behind the app's back cannot point a correction at another event."""
-    values = [
-        corrects_seq if name == "corrects" else _canonical_value(event[name]) for name in CHAINED
-    ]
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
+    values = [_canonical_value(event[name]) for name in CHAINED]
+    values[_CORRECTS] = corrects_seq
+    return _ENCODE(values).encode()
 
 
 def link_hash(

@@ -40,9 +40,12 @@ def check_key(key: str | None) -> str:
     return key
 
 
+# One encoder for every payload: json.dumps with options builds a new one per call.
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+
+
 def payload_hash(payload: Mapping[str, object]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_ENCODE(payload).encode()).hexdigest()
 
 
 async def _existing(scope: str, key: str, digest: str) -> Done | None:
