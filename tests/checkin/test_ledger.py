@@ -337,3 +337,26 @@ async def test_swapped_ids_cannot_redirect_a_correction(chain, unguarded, backen
             connection.execute("UPDATE attendance_event SET id = ? WHERE id = ?", (new, old))
     # The correction now replaces the second day's check-out instead of the first's.
     assert await ledger.verify() != []
+
+
+def test_the_chained_form_of_an_event_is_fixed_byte_for_byte():
+    """Every stored hash was made from this form: any change to it breaks every chain."""
+    event = {
+        "site": 3, "seq": 17, "worker": 42, "kind": "in", "method": "poster",
+        "server_time": datetime(2026, 11, 29, 1, 2, 3, 456789, tzinfo=ZoneInfo("UTC")),
+        "client_time": datetime(2026, 11, 29, 9, 2, 0, tzinfo=CST),
+        "occurred_at": datetime(2026, 11, 29, 1, 2, 0, tzinfo=ZoneInfo("UTC")), "work_date": date(2026, 11, 29),
+        "latitude": 31.2304, "longitude": 121.4737, "accuracy_m": 12.0, "flags": "late_sync,visiting",
+        "idempotency_key": "k-1234567890abcdef", "device": 7, "corrects": 99, "recorded_by": None,
+        "reason": "工人忘记打卡",
+    }
+    assert ledger.canonical(event, corrects_seq=5) == (
+        '[3,17,42,"in","poster","2026-11-29T01:02:03.456789Z","2026-11-29T01:02:00.000000Z",'
+        '"2026-11-29T01:02:00.000000Z","2026-11-29","31.2304","121.4737","12.0","late_sync,visiting",'
+        '"k-1234567890abcdef",7,5,null,"工人忘记打卡"]'
+    ).encode()
+    # The corrected event by its place in the chain, never by its row id (99).
+    assert b',"k-1234567890abcdef",7,null,null,' in ledger.canonical(event)
+    assert link_hash(GENESIS, event, "key", corrects_seq=5) == (
+        "0117fd570d4b85a2fd356962b27fa810f3affa7a16dda669d421ec862fd713f3"
+    )
