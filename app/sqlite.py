@@ -36,7 +36,13 @@ from string import Formatter
 from typing import Any
 
 from piccolo.columns import Column
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.engine.sqlite import (
+    SQLiteEngine,
+    SQLiteTransaction,
+    TransactionType,
+    convert_int_out,
+    dict_factory,
+)
 from piccolo.querystring import QueryString
 
 # Idle connections kept open; more are opened while busy and closed after.
@@ -48,6 +54,20 @@ POOL_SIZE = 32
 MMAP_BYTES = 1 << 30
 _HOLDS_WRITE_LOCK = (TransactionType.immediate, TransactionType.exclusive)
 _quick = ContextVar("quick_reads", default=False)
+
+
+def integer_out(value: bytes) -> int:
+    """An INTEGER column's value as read: Piccolo's converter parses each one through
+    Decimal (to take "1.0" too), five times the cost of int() on the usual digits, and
+    a check-in reads a dozen ids and counts."""
+    try:
+        return int(value)
+    except ValueError:
+        return convert_int_out(value)
+
+
+# Replaces Piccolo's registration (sqlite3's converters are process-wide, by type name).
+sqlite3.register_converter("INTEGER", integer_out)
 
 
 @contextlib.contextmanager

@@ -12,7 +12,9 @@ from piccolo.querystring import QueryString
 from app.checkin.tables import AttendanceEvent
 from app.db import quick_reads, write_transaction
 from app.sites.tables import Site
-from app.sqlite import MMAP_BYTES, PooledSQLiteEngine, _compiled
+from piccolo.engine.sqlite import convert_int_out
+
+from app.sqlite import MMAP_BYTES, PooledSQLiteEngine, _compiled, integer_out
 from tests import factories
 
 
@@ -100,3 +102,27 @@ async def test_writes_keep_to_one_connection_whose_pages_stay_mapped(db):
         other = await db.get_writer()
         assert other is not used[0]
         await other.close()
+
+
+@pytest.mark.parametrize("stored", [b"0", b"-12", b"42", b"9007199254740993", b"1.0", b"-3.0", b" 7 "])
+def test_integers_read_as_piccolo_reads_them(stored):
+    assert integer_out(stored) == convert_int_out(stored)
+    assert type(integer_out(stored)) is int
+
+
+def test_an_integer_column_holding_text_is_refused_as_before():
+    with pytest.raises(Exception) as piccolo:
+        convert_int_out(b"hello")
+    with pytest.raises(piccolo.type):
+        integer_out(b"hello")
+
+
+async def test_integer_columns_come_back_as_int_through_the_engine(db):
+    site = await factories.site()
+    if isinstance(db, PooledSQLiteEngine):
+        await db.run_ddl("CREATE TABLE odd_numbers (n INTEGER)")
+        # SQLite keeps 2.0 written into an INTEGER column as the integer 2, and 2.5 as a real.
+        await db.run_ddl("INSERT INTO odd_numbers (n) VALUES (2.0), (7)")
+        assert [row["n"] for row in await db.run_ddl("SELECT n FROM odd_numbers ORDER BY n")] == [2, 7]
+    stored = await Site.select(Site.id).where(Site.id == site.id).first()
+    assert type(stored["id"]) is int and stored["id"] == site.id
