@@ -168,6 +168,10 @@ async def verify_site(site_id: int) -> BrokenLink | None:
                 site_id, head["seq"], None,
                 f"the head recorded for {head['day']} is missing or differs: events were removed",
             )
+    # Every append records its link as its day's head, so the chain's end is always one.
+    last = expected_seq - 1
+    if last and all(head["seq"] != last for head in heads):
+        return BrokenLink(site_id, last, None, "the last link is no day's recorded head: a head was removed")
     return None
 
 

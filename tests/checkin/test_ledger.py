@@ -231,6 +231,17 @@ async def test_a_deleted_last_row_of_an_earlier_day_is_caught(chain, unguarded):
     assert await ledger.verify() == [BrokenLink(chain["site"].id, 4, None, MISSING)]
 
 
+async def test_a_removed_last_day_head_is_caught(chain, unguarded):
+    site = chain["site"]
+    await LedgerDayHead.delete().where(
+        (LedgerDayHead.site == site.id) & (LedgerDayHead.day == date(2026, 3, 4))
+    )
+    assert await ledger.verify() == [
+        BrokenLink(site.id, 5, None, "the last link is no day's recorded head: a head was removed")
+    ]
+    assert await ledger.verify(chain["other"].id) == []
+
+
 @pytest.mark.parametrize("key", ["", "a-guessed-key"], ids=["no-key", "wrong-key"])
 async def test_a_row_replaced_with_altered_content_and_a_forged_hash_is_caught(chain, unguarded, key):
     site = chain["site"]
