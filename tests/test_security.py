@@ -9,7 +9,7 @@ import httpx
 
 from app.web.assets import PRECACHED, static_url
 from app.web.compression import SMALL_ANSWER, SizedBrotli, compression_config
-from app.web.security import CONTENT_SECURITY_POLICY
+from app.web.security import CONTENT_SECURITY_POLICY, HEADERS, add_security_headers
 from tests import factories
 from tests.conftest import fetch_csrf
 
@@ -22,6 +22,21 @@ async def test_every_answer_carries_security_headers(client):
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert answer.headers["x-frame-options"] == "DENY"
         assert answer.headers["referrer-policy"] == "same-origin"
+        assert all(len(answer.headers.get_list(name)) == 1 for name in HEADERS)
+
+
+async def test_a_header_the_answer_sets_itself_is_kept_and_not_doubled():
+    start = {"type": "http.response.start", "status": 200, "headers": [(b"X-Frame-Options", b"SAMEORIGIN")]}
+    await add_security_headers(start, {"scheme": "http"})
+    names = [name.lower() for name, _ in start["headers"]]
+    assert sorted(names) == sorted(name.encode() for name in HEADERS)
+    assert (b"X-Frame-Options", b"SAMEORIGIN") in start["headers"]
+    for bare in ({"type": "http.response.start", "status": 204}, {"type": "http.response.start", "headers": ()}):
+        await add_security_headers(bare, {"scheme": "http"})
+        assert {name for name, _ in bare["headers"]} == {name.encode() for name in HEADERS}
+    body = {"type": "http.response.body", "body": b""}
+    await add_security_headers(body, {"scheme": "http"})
+    assert "headers" not in body
 
 
 async def test_pages_have_no_inline_script_or_style(client):

@@ -30,15 +30,26 @@ HEADERS = {
 }
 
 
+_ENCODED = tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in HEADERS.items())
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
-    """A before-send hook: it sees every answer, unmatched routes and static files too."""
+    """A before-send hook: it sees every answer, unmatched routes and static files too.
+
+    The names already set are read once: asking the mutable headers view for each one
+    decoded and lowered every header of the answer ten times over.
+    """
     if message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in HEADERS.items():
-        if name not in headers:
-            headers[name] = value
+    raw = message.setdefault("headers", [])
+    present = {name.lower() for name, _ in raw}
+    missing = [pair for pair in _ENCODED if pair[0] not in present]
+    if isinstance(raw, list):
+        raw.extend(missing)
+    elif missing:
+        message["headers"] = [*raw, *missing]
     if scope.get("scheme") == "https":
+        headers = MutableScopeHeaders.from_message(message)
         headers["strict-transport-security"] = "max-age=31536000"
         cookies = headers.getall("set-cookie", [])
         if cookies:
