@@ -31,7 +31,8 @@ async def test_a_header_the_answer_sets_itself_is_kept_and_not_doubled():
     names = [name.lower() for name, _ in start["headers"]]
     assert sorted(names) == sorted(name.encode() for name in HEADERS)
     assert (b"X-Frame-Options", b"SAMEORIGIN") in start["headers"]
-    for bare in ({"type": "http.response.start", "status": 204}, {"type": "http.response.start", "headers": ()}):
+    without_headers = {"type": "http.response.start", "status": 204}
+    for bare in (without_headers, {"type": "http.response.start", "headers": ()}):
         await add_security_headers(bare, {"scheme": "http"})
         assert {name for name, _ in bare["headers"]} == {name.encode() for name in HEADERS}
     body = {"type": "http.response.body", "body": b""}

@@ -7,13 +7,12 @@ import sqlite3
 import time
 
 import pytest
+from piccolo.engine.sqlite import convert_int_out
 from piccolo.querystring import QueryString
 
 from app.checkin.tables import AttendanceEvent
 from app.db import quick_reads, write_transaction
 from app.sites.tables import Site
-from piccolo.engine.sqlite import convert_int_out
-
 from app.sqlite import MMAP_BYTES, PooledSQLiteEngine, _compiled, integer_out
 from tests import factories
 
