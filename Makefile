@@ -44,8 +44,9 @@ test-unit:
 test-e2e:
 	$(VENV)/bin/pytest -q -p no:cacheprovider e2e
 
-# Modules the benches start (an app with a bare endpoint, a load generator) are not benches.
-BENCH_HELPERS = bench/checkin_app.py bench/checkin_load.py bench/dashboard_fill.py
+# Modules the benches start or share (an app with a bare endpoint, a load generator, the
+# databases and the server) are not benches.
+BENCH_HELPERS = bench/checkin_app.py bench/checkin_load.py bench/dashboard_fill.py bench/serving.py
 bench: setup
 	@for f in $(filter-out $(BENCH_HELPERS),$(wildcard bench/*.py)); do echo "== $$f"; $(PY) $$f || exit 1; done
 

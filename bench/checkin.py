@@ -36,8 +36,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,7 +46,6 @@ from datetime import UTC, date, datetime
 from datetime import time as clock
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,9 +67,16 @@ if sys.path and Path(sys.path[0] or os.curdir).resolve() == Path(__file__).resol
     sys.path.pop(0)
 sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
 
 from bench.checkin_load import outcome_figures  # noqa: E402
+from bench.serving import (  # noqa: E402
+    free_port,
+    logged_errors,
+    migrate,
+    on_each_database,
+    start_server,
+    stop_server,
+)
 
 WORKERS = 5_000
 CREWS = 20
@@ -126,35 +130,6 @@ PHASES = [
     # abandoned requests long after the schedule ends.
     {"name": "open", "kind": "checkin", "mode": "open", "rate": OPEN_RATE, "seconds": OPEN_S},
 ]
-
-
-def postgres_url() -> str | None:
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or ""
-    return url if url.startswith(("postgres://", "postgresql://")) else None
-
-
-def with_database(url: str, name: str) -> str:
-    return urlsplit(url)._replace(path=f"/{name}").geturl()
-
-
-async def recreate_scratch(url: str, *, drop_only: bool = False) -> None:
-    import asyncpg
-
-    admin = await asyncpg.connect(with_database(url, "postgres"))
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
-        if not drop_only:
-            await admin.execute(f"CREATE DATABASE {SCRATCH_DB}")
-    finally:
-        await admin.close()
-
-
-def migrate(env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "app", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if done.returncode:
-        sys.exit(f"migrate failed:\n{done.stdout}\n{done.stderr}")
 
 
 async def fill(engine, month: date) -> dict:
@@ -286,70 +261,6 @@ async def month_summary(month: date) -> float:
     return statistics.median(times)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    """The options of `python -m app serve` (app/__main__.py), with the bench's factory."""
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "bench.checkin_app:create_bench_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--proxy-headers",
-                "--log-level",
-                env["LOG_LEVEL"].lower(),
-                "--timeout-graceful-shutdown",
-                "5",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None:
-            break
-        time.sleep(0.2)
-    server.kill()
-    sys.exit(f"the server did not start:\n{log.read_text()[-3000:]}")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    server.send_signal(signal.SIGINT)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
-def logged_errors(log: Path) -> Counter[str]:
-    """The exceptions the server logged, by type and message: the last line of each traceback."""
-    found: Counter[str] = Counter()
-    for line in log.read_text(errors="replace").splitlines():
-        name, _, message = line.partition(": ")
-        if message and not line.startswith(" ") and name.rsplit(".", 1)[-1].endswith(("Error", "Exception")):
-            found[f"{name.rsplit('.', 1)[-1]}: {message[:80]}"] += 1
-    return found
-
-
 def generate_load(port: int, server_pid: int, data: dict) -> dict:
     spec_path = DATA / "load-spec.json"
     spec_path.write_text(
@@ -403,7 +314,7 @@ async def run_target(label: str, url: str) -> dict:
         assert await User.count() == WORKERS
         port = free_port()
         log = DATA / f"server-{label}.log"
-        server = start_server(env, port, log)
+        server = start_server(env, port, log, factory="bench.checkin_app:create_bench_app")
         try:
             load = generate_load(port, server.pid, data)
         finally:
@@ -546,17 +457,7 @@ def report(label: str, phases: dict, filled_s: float, summary_s: float) -> None:
 
 
 async def main() -> dict:
-    figures = await run_target("SQLite", SQLITE_URL)
-    if url := postgres_url():
-        scratch = with_database(url, SCRATCH_DB)
-        await recreate_scratch(url)
-        try:
-            figures["pg"] = await run_target("PostgreSQL", scratch)
-        finally:
-            await recreate_scratch(url, drop_only=True)
-    else:
-        print("PostgreSQL: skipped (set TEST_DATABASE_URL or BENCH_DATABASE_URL)")
-    return figures
+    return await on_each_database(run_target, SQLITE_URL, SCRATCH_DB)
 
 
 if __name__ == "__main__":

@@ -46,16 +46,12 @@ import asyncio
 import json
 import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import tempfile
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(tempfile.mkdtemp(prefix="fieldpost-bench-"))
@@ -76,6 +72,13 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from bench import dashboard_fill as fill  # noqa: E402
+from bench.serving import (  # noqa: E402
+    free_port,
+    migrate,
+    on_each_database,
+    start_server,
+    stop_server,
+)
 
 TARGETS = {"dashboard_ms": 300, "total_s": 300}
 GETS = 20
@@ -85,94 +88,6 @@ PASSWORD = "bench password"
 CHECKED_LINKS = 2_000
 VERIFIED_ZONE = "Asia/Dubai"  # the site verified: its day heads are another zone's days
 RANKING_ROW = re.compile(r'class="card ranking-row"')
-
-
-# --- Databases and the server (as bench/queue.py) -------------------------------------------------------
-
-
-def postgres_url() -> str | None:
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or ""
-    return url if url.startswith(("postgres://", "postgresql://")) else None
-
-
-def with_database(url: str, name: str) -> str:
-    return urlsplit(url)._replace(path=f"/{name}").geturl()
-
-
-async def recreate_scratch(url: str, *, drop_only: bool = False) -> None:
-    import asyncpg
-
-    admin = await asyncpg.connect(with_database(url, "postgres"))
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
-        if not drop_only:
-            await admin.execute(f"CREATE DATABASE {SCRATCH_DB}")
-    finally:
-        await admin.close()
-
-
-def migrate(env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "app", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if done.returncode:
-        sys.exit(f"migrate failed:\n{done.stdout}\n{done.stderr}")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    """The options of `python -m app serve` (app/__main__.py)."""
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--proxy-headers",
-                "--log-level",
-                env["LOG_LEVEL"].lower(),
-                "--timeout-graceful-shutdown",
-                "5",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None:
-            break
-        time.sleep(0.2)
-    server.kill()
-    sys.exit(f"the server did not start:\n{log.read_text()[-3000:]}")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    server.send_signal(signal.SIGINT)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 # --- The rows, checked against the app's own rules before they are loaded -------------------------------
@@ -382,16 +297,9 @@ async def main() -> dict:
         f"checked before loading: {check_links(made):,} links hashed again by ledger.link_hash,"
         f" {check_days(made, now):,} day rows of {len(made.sample_days)} workers against shifts.summarise"
     )
-    figures = await run_target("SQLite", SQLITE_URL, made, made_s)
-    if url := postgres_url():
-        scratch = with_database(url, SCRATCH_DB)
-        await recreate_scratch(url)
-        try:
-            figures["pg"] = await run_target("PostgreSQL", scratch, made, made_s)
-        finally:
-            await recreate_scratch(url, drop_only=True)
-    else:
-        print("PostgreSQL: skipped (set TEST_DATABASE_URL or BENCH_DATABASE_URL)")
+    figures = await on_each_database(
+        lambda label, url: run_target(label, url, made, made_s), SQLITE_URL, SCRATCH_DB
+    )
     total_s = time.perf_counter() - started
     timed = [result["dashboard_ms"] for result in (figures, figures.get("pg")) if result]
     worst = "not timed" if None in timed else f"{max(timed)} ms at worst"

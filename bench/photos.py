@@ -25,21 +25,24 @@ Prints figures, then one JSON line.
 
 from __future__ import annotations
 
+import os
+import sys
+
+# Run as a script, this file's folder comes first on sys.path, where bench/queue.py would stand in
+# for the standard library's queue (which concurrent.futures and logging import).
+if sys.path and os.path.realpath(sys.path[0] or os.curdir) == os.path.dirname(os.path.realpath(__file__)):
+    sys.path.pop(0)
+
 import asyncio
 import hashlib
 import html
 import io
 import json
 import multiprocessing
-import os
 import random
 import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -61,6 +64,15 @@ os.environ.pop("REDIS_URL", None)
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+
+from bench.serving import (  # noqa: E402
+    free_port,
+    logged_errors,
+    migrate,
+    on_each_database,
+    start_server,
+    stop_server,
+)
 
 TARGETS = {"process_ms": 150, "timeline_ms": 50}
 PHOTO_SIZE = (2048, 1536)
@@ -165,85 +177,6 @@ def measure_processing(photos: list[bytes]) -> dict:
           f" (one process alone: {1000 / process_ms:.1f}/s; {os.cpu_count()} cores)")
     return {"process_ms": round(process_ms, 1), "process_per_s_2_workers": round(per_s, 2),
             "photo_kb": round(statistics.mean(len(data) for data in photos) / 1024)}
-
-
-# --- Databases and the server (as bench/checkin.py) -----------------------------------------------------
-
-
-def postgres_url() -> str | None:
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or ""
-    return url if url.startswith(("postgres://", "postgresql://")) else None
-
-
-def with_database(url: str, name: str) -> str:
-    return urlsplit(url)._replace(path=f"/{name}").geturl()
-
-
-async def recreate_scratch(url: str, *, drop_only: bool = False) -> None:
-    import asyncpg
-
-    admin = await asyncpg.connect(with_database(url, "postgres"))
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
-        if not drop_only:
-            await admin.execute(f"CREATE DATABASE {SCRATCH_DB}")
-    finally:
-        await admin.close()
-
-
-def migrate(env: dict[str, str]) -> None:
-    done = subprocess.run([sys.executable, "-m", "app", "migrate"], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
-    if done.returncode:
-        sys.exit(f"migrate failed:\n{done.stdout}\n{done.stderr}")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    """The options of `python -m app serve` (app/__main__.py)."""
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--proxy-headers",
-             "--log-level", env["LOG_LEVEL"].lower(), "--timeout-graceful-shutdown", "5"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None:
-            break
-        time.sleep(0.2)
-    server.kill()
-    sys.exit(f"the server did not start:\n{log.read_text()[-3000:]}")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    server.send_signal(signal.SIGINT)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
-def logged_errors(log: Path) -> Counter[str]:
-    """The exceptions the server logged, by type and message: the last line of each traceback."""
-    found: Counter[str] = Counter()
-    for line in log.read_text(errors="replace").splitlines():
-        name, _, message = line.partition(": ")
-        if message and not line.startswith(" ") and name.rsplit(".", 1)[-1].endswith(("Error", "Exception")):
-            found[f"{name.rsplit('.', 1)[-1]}: {message[:80]}"] += 1
-    return found
 
 
 # --- The data -------------------------------------------------------------------------------------------
@@ -631,17 +564,9 @@ async def store_files(photos: list[bytes]) -> list[tuple[str, int]]:
 
 async def timelines(photos: list[bytes]) -> dict:
     files = await store_files(photos)
-    figures = await run_target("SQLite", SQLITE_URL, files)
-    if url := postgres_url():
-        scratch = with_database(url, SCRATCH_DB)
-        await recreate_scratch(url)
-        try:
-            figures["pg"] = await run_target("PostgreSQL", scratch, files)
-        finally:
-            await recreate_scratch(url, drop_only=True)
-    else:
-        print("PostgreSQL: skipped (set TEST_DATABASE_URL or BENCH_DATABASE_URL)")
-    return figures
+    return await on_each_database(
+        lambda label, url: run_target(label, url, files), SQLITE_URL, SCRATCH_DB
+    )
 
 
 def main() -> dict:

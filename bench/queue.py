@@ -49,7 +49,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -71,6 +70,16 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench.serving import (  # noqa: E402
+    GRACEFUL_S,
+    free_port,
+    logged_errors,
+    migrate,
+    on_each_database,
+    start_server,
+    stop_server,
+)
+
 TARGETS = {"queue_ms": 50, "shutdown_s": 8}
 SITES = 20
 BIG_SITE_ITEMS = 30_000
@@ -85,7 +94,6 @@ PAGE = 20  # app.feedback.queue.PAGE
 GETS = 20
 WARMUP_GETS = 1
 QUERY_RUNS = 20
-GRACEFUL_S = 5  # uvicorn's timeout_graceful_shutdown in app/__main__.py _serve
 SCRATCH_DB = "fieldpost_bench_queue"
 TIMEZONE = "Asia/Shanghai"
 SITE = (31.23, 121.47)
@@ -119,87 +127,6 @@ ITEM_COLUMNS = (
 EVENT_COLUMNS = ("item", "action", "actor", "note", "created_at")
 MORE_LINK = re.compile(r'<li id="queue-more"[^>]*\shx-get="([^"]*)"')
 ROW_ID = re.compile(r'<li id="item-(\d+)"')
-
-
-# --- Databases and the server (as bench/checkin.py and bench/photos.py) ---------------------------------
-
-
-def postgres_url() -> str | None:
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or ""
-    return url if url.startswith(("postgres://", "postgresql://")) else None
-
-
-def with_database(url: str, name: str) -> str:
-    return urlsplit(url)._replace(path=f"/{name}").geturl()
-
-
-async def recreate_scratch(url: str, *, drop_only: bool = False) -> None:
-    import asyncpg
-
-    admin = await asyncpg.connect(with_database(url, "postgres"))
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
-        if not drop_only:
-            await admin.execute(f"CREATE DATABASE {SCRATCH_DB}")
-    finally:
-        await admin.close()
-
-
-def migrate(env: dict[str, str]) -> None:
-    done = subprocess.run([sys.executable, "-m", "app", "migrate"], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
-    if done.returncode:
-        sys.exit(f"migrate failed:\n{done.stdout}\n{done.stderr}")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    """The options of `python -m app serve` (app/__main__.py)."""
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--proxy-headers",
-             "--log-level", env["LOG_LEVEL"].lower(), "--timeout-graceful-shutdown", str(GRACEFUL_S)],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None:
-            break
-        time.sleep(0.2)
-    server.kill()
-    sys.exit(f"the server did not start:\n{log.read_text()[-3000:]}")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    server.send_signal(signal.SIGINT)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
-def logged_errors(log: Path) -> Counter[str]:
-    """The exceptions the server logged, by type and message: the last line of each traceback."""
-    found: Counter[str] = Counter()
-    for line in log.read_text(errors="replace").splitlines():
-        name, _, message = line.partition(": ")
-        if message and not line.startswith(" ") and name.rsplit(".", 1)[-1].endswith(("Error", "Exception")):
-            found[f"{name.rsplit('.', 1)[-1]}: {message[:80]}"] += 1
-    return found
 
 
 # --- The data -------------------------------------------------------------------------------------------
@@ -758,17 +685,7 @@ async def show_plans(engine, queries: dict) -> None:
 
 async def main() -> dict:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")
-    figures = await run_target("SQLite", SQLITE_URL)
-    if url := postgres_url():
-        scratch = with_database(url, SCRATCH_DB)
-        await recreate_scratch(url)
-        try:
-            figures["pg"] = await run_target("PostgreSQL", scratch)
-        finally:
-            await recreate_scratch(url, drop_only=True)
-    else:
-        print("PostgreSQL: skipped (set TEST_DATABASE_URL or BENCH_DATABASE_URL)")
-    return figures
+    return await on_each_database(run_target, SQLITE_URL, SCRATCH_DB)
 
 
 if __name__ == "__main__":

@@ -10,13 +10,19 @@ Prints figures, then one JSON line.
 
 from __future__ import annotations
 
+import os
+import sys
+
+# Run as a script, this file's folder comes first on sys.path, where bench/queue.py would stand in
+# for the standard library's queue (which concurrent.futures and logging import).
+if sys.path and os.path.realpath(sys.path[0] or os.curdir) == os.path.dirname(os.path.realpath(__file__)):
+    sys.path.pop(0)
+
 import asyncio
 import io
 import json
-import os
 import re
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
