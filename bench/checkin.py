@@ -68,15 +68,8 @@ if sys.path and Path(sys.path[0] or os.curdir).resolve() == Path(__file__).resol
 sys.path.insert(0, str(ROOT))
 
 
+from bench import serving  # noqa: E402
 from bench.checkin_load import outcome_figures  # noqa: E402
-from bench.serving import (  # noqa: E402
-    free_port,
-    logged_errors,
-    migrate,
-    on_each_database,
-    start_server,
-    stop_server,
-)
 
 WORKERS = 5_000
 CREWS = 20
@@ -299,7 +292,7 @@ async def run_target(label: str, url: str) -> dict:
     from bench.checkin_app import bind_bench_table
 
     env = {**os.environ, "DATABASE_URL": url}
-    migrate(env)
+    serving.migrate(env)
     engine = engine_for(url)
     pooled = not url.startswith("sqlite")
     if pooled:
@@ -312,14 +305,14 @@ async def run_target(label: str, url: str) -> dict:
         data = await fill(engine, month)
         filled_s = time.perf_counter() - started
         assert await User.count() == WORKERS
-        port = free_port()
+        port = serving.free_port()
         log = DATA / f"server-{label}.log"
-        server = start_server(env, port, log, factory="bench.checkin_app:create_bench_app")
+        server = serving.start_server(env, port, log, factory="bench.checkin_app:create_bench_app")
         try:
             load = generate_load(port, server.pid, data)
         finally:
-            stop_server(server)
-        errors = logged_errors(log)
+            serving.stop_server(server)
+        errors = serving.logged_errors(log)
         events, bench_rows, replays = await ledger_counts()
         summary_s = await month_summary(month)
     finally:
@@ -457,7 +450,7 @@ def report(label: str, phases: dict, filled_s: float, summary_s: float) -> None:
 
 
 async def main() -> dict:
-    return await on_each_database(run_target, SQLITE_URL, SCRATCH_DB)
+    return await serving.on_each_database(run_target, SQLITE_URL, SCRATCH_DB)
 
 
 if __name__ == "__main__":

@@ -72,13 +72,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from bench import dashboard_fill as fill  # noqa: E402
-from bench.serving import (  # noqa: E402
-    free_port,
-    migrate,
-    on_each_database,
-    start_server,
-    stop_server,
-)
+from bench import serving  # noqa: E402
 
 TARGETS = {"dashboard_ms": 300, "total_s": 300}
 GETS = 20
@@ -208,7 +202,7 @@ async def run_target(label: str, url: str, made: fill.Company, made_s: float) ->
     from app.db import engine_for, use_engine
 
     env = {**os.environ, "DATABASE_URL": url}
-    migrate(env)
+    serving.migrate(env)
     started = time.perf_counter()
     if url.startswith("sqlite"):
         spent = await asyncio.to_thread(fill.load_sqlite, url.removeprefix("sqlite:///"), made)
@@ -233,9 +227,9 @@ async def run_target(label: str, url: str, made: fill.Company, made_s: float) ->
         f"ledger of site {verified} ({VERIFIED_ZONE}, {site_events:,} events)"
         f" verified by ledger.verify_site in {verify_s:.1f} s: {verdict}"
     )
-    port = free_port()
+    port = serving.free_port()
     log = DATA / f"server-{label}.log"
-    server = start_server(env, port, log)
+    server = serving.start_server(env, port, log)
     headers = {"accept-language": "zh-CN,zh;q=0.9", "accept-encoding": "br, gzip"}
     pages = {
         "dashboard": "/dashboard",
@@ -251,7 +245,7 @@ async def run_target(label: str, url: str, made: fill.Company, made_s: float) ->
             for name, page in pages.items():
                 results[name] = await timed_gets(client, page)
     finally:
-        stop_server(server)
+        serving.stop_server(server)
     errors = [line for line in log.read_text(errors="replace").splitlines() if "Error" in line][:5]
     for result in results.values():
         if result["status"] != 200:
@@ -297,7 +291,7 @@ async def main() -> dict:
         f"checked before loading: {check_links(made):,} links hashed again by ledger.link_hash,"
         f" {check_days(made, now):,} day rows of {len(made.sample_days)} workers against shifts.summarise"
     )
-    figures = await on_each_database(
+    figures = await serving.on_each_database(
         lambda label, url: run_target(label, url, made, made_s), SQLITE_URL, SCRATCH_DB
     )
     total_s = time.perf_counter() - started

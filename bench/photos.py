@@ -65,14 +65,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from bench.serving import (  # noqa: E402
-    free_port,
-    logged_errors,
-    migrate,
-    on_each_database,
-    start_server,
-    stop_server,
-)
+from bench import serving  # noqa: E402
 
 TARGETS = {"process_ms": 150, "timeline_ms": 50}
 PHOTO_SIZE = (2048, 1536)
@@ -476,7 +469,7 @@ async def run_target(label: str, url: str, files: list[tuple[str, int]]) -> dict
     from app.db import engine_for, use_engine
 
     env = {**os.environ, "DATABASE_URL": url}
-    migrate(env)
+    serving.migrate(env)
     engine = engine_for(url)
     if not url.startswith("sqlite"):
         await engine.start_connection_pool()
@@ -487,14 +480,14 @@ async def run_target(label: str, url: str, files: list[tuple[str, int]]) -> dict
         filled_s = time.perf_counter() - started
         chosen = cases(data, datetime.now(ZoneInfo(TIMEZONE)).date())
         await engine.close_connection_pool()  # the server has the database to itself while timed
-        port = free_port()
+        port = serving.free_port()
         log = DATA / f"server-{label}.log"
-        server = start_server(env, port, log)
+        server = serving.start_server(env, port, log)
         try:
             http = await timeline_over_http(port, data, chosen)
         finally:
-            stop_server(server)
-        errors = logged_errors(log)
+            serving.stop_server(server)
+        errors = serving.logged_errors(log)
         if not url.startswith("sqlite"):
             await engine.start_connection_pool()
         queries = await queries_in_process(engine, data["site"], http)
@@ -564,7 +557,7 @@ async def store_files(photos: list[bytes]) -> list[tuple[str, int]]:
 
 async def timelines(photos: list[bytes]) -> dict:
     files = await store_files(photos)
-    return await on_each_database(
+    return await serving.on_each_database(
         lambda label, url: run_target(label, url, files), SQLITE_URL, SCRATCH_DB
     )
 

@@ -70,15 +70,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from bench.serving import (  # noqa: E402
-    GRACEFUL_S,
-    free_port,
-    logged_errors,
-    migrate,
-    on_each_database,
-    start_server,
-    stop_server,
-)
+from bench import serving  # noqa: E402
 
 TARGETS = {"queue_ms": 50, "shutdown_s": 8}
 SITES = 20
@@ -582,7 +574,7 @@ async def run_target(label: str, url: str) -> dict:
     from app.db import engine_for, use_engine
 
     env = {**os.environ, "DATABASE_URL": url}
-    migrate(env)
+    serving.migrate(env)
     engine = engine_for(url)
     if not url.startswith("sqlite"):
         await engine.start_connection_pool()
@@ -593,9 +585,9 @@ async def run_target(label: str, url: str) -> dict:
         filled_s = time.perf_counter() - started
         chosen = cases(data)
         await engine.close_connection_pool()  # the server has the database to itself while timed
-        port = free_port()
+        port = serving.free_port()
         log = DATA / f"server-{label}.log"
-        server = start_server(env, port, log)
+        server = serving.start_server(env, port, log)
         headers = {"accept-language": "zh-CN,zh;q=0.9", "accept-encoding": "br, gzip"}
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers,
@@ -607,8 +599,8 @@ async def run_target(label: str, url: str) -> dict:
                 more = await more_over_http(client, data, http["deep"])
                 shutdown = await shutdown_with_stream(client, server, data["site"])
         finally:
-            stop_server(server)
-        errors = logged_errors(log)
+            serving.stop_server(server)
+        errors = serving.logged_errors(log)
         if not url.startswith("sqlite"):
             await engine.start_connection_pool()
         queries = await queries_in_process(engine, data, http)
@@ -624,7 +616,7 @@ async def run_target(label: str, url: str) -> dict:
               f"{'' if more['right'] else ' -- WRONG ITEMS'}")
         print(f"queue: worst median {worst:.1f} ms (target <= {TARGETS['queue_ms']} ms)")
         print(f"shutdown with an open SSE stream: {shutdown['shutdown_s']:.2f} s after SIGINT"
-              f" (graceful timeout {GRACEFUL_S} s; target < {TARGETS['shutdown_s']} s)"
+              f" (graceful timeout {serving.GRACEFUL_S} s; target < {TARGETS['shutdown_s']} s)"
               f"{'' if shutdown['exited'] else ' -- DID NOT EXIT, killed'}; the stream got"
               f" {shutdown['first_bytes']!r}")
         print("server log: " + ("; ".join(f"{count} x {what}" for what, count in errors.most_common(4))
@@ -685,7 +677,7 @@ async def show_plans(engine, queries: dict) -> None:
 
 async def main() -> dict:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start")
-    return await on_each_database(run_target, SQLITE_URL, SCRATCH_DB)
+    return await serving.on_each_database(run_target, SQLITE_URL, SCRATCH_DB)
 
 
 if __name__ == "__main__":
